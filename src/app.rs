@@ -1,0 +1,207 @@
+//! What each subcommand does: resolve settings, select the change, run the
+//! engine, print. Returns the process exit code.
+
+use crate::change::{self, git::Repo, unidiff, ChangeSet, Mode};
+use crate::cli::{CheckArgs, ColorChoice, Format};
+use crate::engine;
+use crate::error::{Error, Result};
+use crate::finding::Severity;
+use crate::registry;
+use crate::report::{human, json};
+use crate::settings::{Selection, Settings};
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Component, Path, PathBuf};
+
+pub fn check(args: &CheckArgs) -> Result<i32> {
+    let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
+    let settings = Settings {
+        selection: Selection::new(&args.select, &args.ignore)?,
+        ..Settings::default()
+    };
+    let mut changes = select_change(args, &cwd)?;
+    if !matches!(changes.mode, Mode::All) {
+        let prefixes = args
+            .paths
+            .iter()
+            .map(|p| root_relative(&changes.root, &cwd, p))
+            .collect::<Vec<_>>();
+        changes.restrict_to(&prefixes);
+    }
+    let report = engine::check(&changes, &settings);
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let rendered = match args.format {
+        Format::Human => human::render(&report, color),
+        Format::Json => json::render(&report),
+    };
+    write_output(args.output.as_deref(), &rendered)?;
+    Ok(report.exit_code(Some(Severity::Warning)))
+}
+
+fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
+    match path {
+        Some(path) => std::fs::write(path, text).map_err(|e| Error::io("write", path, e)),
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                // A closed pipe (`| head`) is not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(|e| Error::io("write", "<stdout>", e)),
+            }
+        }
+    }
+}
+
+fn select_change(args: &CheckArgs, cwd: &Path) -> Result<ChangeSet> {
+    let sel = &args.selection;
+    if sel.all {
+        let root = change::walk::find_repo_root(cwd).unwrap_or_else(|| cwd.to_path_buf());
+        let paths: Vec<PathBuf> = args.paths.iter().map(|p| cwd.join(p)).collect();
+        return change::walk::all(&root, &paths);
+    }
+    if let Some(diff_path) = &sel.diff {
+        return from_diff(diff_path, cwd);
+    }
+    let repo = Repo::discover(cwd)?;
+    if sel.staged {
+        return repo.staged();
+    }
+    let reference = match &sel.since {
+        Some(r) => r.clone(),
+        None => repo.default_branch()?.ok_or_else(|| {
+            Error::usage(
+                "no default branch to compare with (no origin/HEAD, main or master)",
+                Some("pass one of `--since REF`, `--staged`, `--diff FILE` or `--all`".to_string()),
+            )
+        })?,
+    };
+    repo.since(&reference)
+}
+
+fn from_diff(diff_path: &Path, cwd: &Path) -> Result<ChangeSet> {
+    let mut bytes = Vec::new();
+    if diff_path == Path::new("-") {
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io("read", "<stdin>", e))?;
+    } else {
+        bytes = std::fs::read(diff_path).map_err(|e| Error::io("read", diff_path, e))?;
+    }
+    let parsed = unidiff::parse(&bytes);
+    if parsed.is_empty() && !bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::input(
+            diff_path.display().to_string(),
+            String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).into_owned(),
+            0..bytes.len().min(4096).min(80),
+            "this is not a unified diff: no `---`/`+++` file headers found",
+            "expected a diff here",
+            Some("produce one with `git diff` or `diff -u old new`".into()),
+        ));
+    }
+    // Git paths are relative to the repository root; plain ones to the cwd.
+    let root = change::walk::find_repo_root(cwd).unwrap_or_else(|| cwd.to_path_buf());
+    let mut notices = Vec::new();
+    let files = parsed
+        .into_iter()
+        .map(|d| {
+            let mut file = d.file;
+            if !d.git_style {
+                file.path = plain_diff_path(&root, cwd, &file.path, &mut notices);
+            }
+            file
+        })
+        .collect();
+    Ok(ChangeSet {
+        root,
+        mode: Mode::Diff,
+        files,
+        notices,
+    })
+}
+
+/// A plain diff's path, made root-relative; like `patch`, drops leading
+/// components when the path as written does not exist.
+fn plain_diff_path(root: &Path, cwd: &Path, path: &str, notices: &mut Vec<String>) -> String {
+    let mut candidate = Path::new(path);
+    loop {
+        if cwd.join(candidate).exists() {
+            return root_relative(root, cwd, candidate);
+        }
+        let mut comps = candidate.components();
+        if comps.next().is_none() || comps.as_path().as_os_str().is_empty() {
+            break;
+        }
+        candidate = comps.as_path();
+    }
+    notices.push(format!("`{path}` from the diff does not exist in the working tree"));
+    root_relative(root, cwd, Path::new(path))
+}
+
+/// `p` (relative to `cwd`) as a root-relative, `/`-separated path,
+/// normalized lexically (the file may not exist any more).
+fn root_relative(root: &Path, cwd: &Path, p: &Path) -> String {
+    let joined = cwd.join(p);
+    let mut normal = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::ParentDir => {
+                normal.pop();
+            }
+            Component::CurDir => {}
+            other => normal.push(other.as_os_str()),
+        }
+    }
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let normal = normal
+        .parent()
+        .and_then(|parent| parent.canonicalize().ok())
+        .and_then(|parent| normal.file_name().map(|name| parent.join(name)))
+        .unwrap_or(normal);
+    if normal == root {
+        return String::new();
+    }
+    change::walk::relative_path(&root, &normal)
+}
+
+pub fn rules() -> i32 {
+    let mut out = String::new();
+    for rule in registry::all() {
+        let meta = rule.meta();
+        out.push_str(&format!(
+            "{:<22} {:<10} {:<8} {}\n",
+            meta.id,
+            meta.scope.as_str(),
+            meta.default_severity.as_str(),
+            meta.summary
+        ));
+    }
+    let _ = write_output(None, &out);
+    0
+}
+
+pub fn explain(id: &str) -> Result<i32> {
+    let rule = registry::find(id).ok_or_else(|| {
+        Error::usage(
+            format!("unknown rule `{id}`"),
+            Some("`agentlint rules` lists every rule".to_string()),
+        )
+    })?;
+    let meta = rule.meta();
+    let text = format!(
+        "# {} ({}, default severity: {})\n\n{}\n\n{}\n",
+        meta.id,
+        meta.scope.as_str(),
+        meta.default_severity.as_str(),
+        meta.summary,
+        meta.docs_text()
+    );
+    write_output(None, &text)?;
+    Ok(0)
+}

@@ -1,0 +1,333 @@
+//! The only place agentlint runs git. The repository was written by an
+//! agent, so git must never run a program the repository configures:
+//! external diff drivers, textconv, clean/smudge filters, fsmonitor and
+//! hooks are all disabled, and the environment cannot add them back.
+//! Git is asked in as few invocations as possible.
+
+use super::unidiff::{self, DiffFile};
+use super::{ChangeSet, ChangedFile, ChangedLines, Content, Mode, Status};
+use crate::error::{Error, Result};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+/// A repository git may be asked about.
+#[derive(Debug, Clone)]
+pub struct Repo {
+    pub root: PathBuf,
+    pub shallow: bool,
+    /// `-c` overrides that neutralize repository-configured filters.
+    filter_overrides: Vec<String>,
+}
+
+/// Options common to every git invocation.
+fn base_command(dir: &Path) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(dir)
+        .env_remove("GIT_EXTERNAL_DIFF")
+        .env_remove("GIT_PAGER")
+        .env_remove("GIT_DIFF_OPTS")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .env("GIT_PAGER", "cat")
+        .stdin(Stdio::null())
+        .args([
+            "--no-pager",
+            "-c",
+            "core.fsmonitor=false",
+            "-c",
+            "core.hooksPath=/dev/null",
+            "-c",
+            "core.quotePath=false",
+            "-c",
+            "diff.noprefix=false",
+            "-c",
+            "diff.mnemonicPrefix=false",
+            "-c",
+            "diff.relative=false",
+            "-c",
+            "color.ui=false",
+        ]);
+    cmd
+}
+
+fn run(mut cmd: Command, what: &str) -> Result<Vec<u8>> {
+    let output = cmd.output().map_err(|e| Error::Git {
+        what: what.to_string(),
+        stderr: e.to_string(),
+        help: Some("is git installed and on PATH?".into()),
+    })?;
+    if !output.status.success() {
+        return Err(Error::Git {
+            what: what.to_string(),
+            stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+            help: None,
+        });
+    }
+    Ok(output.stdout)
+}
+
+impl Repo {
+    /// The repository containing `dir`, or an error saying to use `--all`.
+    pub fn discover(dir: &Path) -> Result<Repo> {
+        let mut cmd = base_command(dir);
+        cmd.args(["rev-parse", "--show-toplevel", "--is-shallow-repository"]);
+        let out = run(cmd, "rev-parse").map_err(|e| match e {
+            Error::Git { stderr, .. } if stderr.contains("not a git repository") => Error::usage(
+                format!("`{}` is not inside a git repository", dir.display()),
+                Some("use `--all` to lint files outside git, or `--diff FILE` for a patch".into()),
+            ),
+            other => other,
+        })?;
+        let text = String::from_utf8_lossy(&out);
+        let mut lines = text.lines();
+        let root = PathBuf::from(lines.next().unwrap_or_default());
+        let shallow = lines.next() == Some("true");
+        Ok(Repo {
+            root,
+            shallow,
+            filter_overrides: Vec::new(),
+        })
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = base_command(&self.root);
+        for o in &self.filter_overrides {
+            cmd.args(["-c", o]);
+        }
+        cmd
+    }
+
+    /// Empties every `filter.<driver>.clean/smudge/process` the repository
+    /// configures, so comparing with the working tree runs no program.
+    fn neutralize_filters(&mut self) -> Result<()> {
+        let mut cmd = base_command(&self.root);
+        cmd.args(["config", "-z", "--name-only", "--get-regexp", r"^filter\."]);
+        let output = cmd.output().map_err(|e| Error::Git {
+            what: "config".into(),
+            stderr: e.to_string(),
+            help: None,
+        })?;
+        // Exit code 1 means no such keys.
+        for key in output.stdout.split(|&b| b == 0).filter(|k| !k.is_empty()) {
+            let key = String::from_utf8_lossy(key);
+            if let Some(driver) = key
+                .strip_prefix("filter.")
+                .and_then(|k| k.rsplit_once('.'))
+                .map(|(d, _)| d.to_string())
+            {
+                for part in ["clean", "smudge", "process"] {
+                    self.filter_overrides.push(format!("filter.{driver}.{part}="));
+                }
+                self.filter_overrides
+                    .push(format!("filter.{driver}.required=false"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The default branch to compare against: origin/HEAD, then main, then master.
+    pub fn default_branch(&self) -> Result<Option<String>> {
+        let mut cmd = self.command();
+        cmd.args([
+            "for-each-ref",
+            "--format=%(refname)%00%(symref)",
+            "refs/remotes/origin/HEAD",
+            "refs/heads/main",
+            "refs/heads/master",
+        ]);
+        let out = run(cmd, "for-each-ref")?;
+        let text = String::from_utf8_lossy(&out);
+        let mut found: HashMap<&str, &str> = HashMap::new();
+        for line in text.lines() {
+            if let Some((name, symref)) = line.split_once('\0') {
+                found.insert(name, symref);
+            }
+        }
+        if let Some(target) = found.get("refs/remotes/origin/HEAD") {
+            if let Some(short) = target.strip_prefix("refs/remotes/") {
+                return Ok(Some(short.to_string()));
+            }
+        }
+        for (full, short) in [("refs/heads/main", "main"), ("refs/heads/master", "master")] {
+            if found.contains_key(full) {
+                return Ok(Some(short.to_string()));
+            }
+        }
+        Ok(None)
+    }
+
+    fn merge_base(&self, reference: &str) -> Result<String> {
+        if reference.starts_with('-') || reference.is_empty() {
+            return Err(Error::usage(
+                format!("`{reference}` is not a git revision"),
+                Some("pass a branch, tag or commit, e.g. `--since main`".into()),
+            ));
+        }
+        let mut cmd = self.command();
+        cmd.args(["merge-base", reference, "HEAD"]);
+        match run(cmd, "merge-base") {
+            Ok(out) => Ok(String::from_utf8_lossy(&out).trim().to_string()),
+            Err(_) => Err(self.explain_missing_base(reference)),
+        }
+    }
+
+    /// Why `merge-base` failed: a missing ref, no HEAD, or a shallow clone.
+    fn explain_missing_base(&self, reference: &str) -> Error {
+        let verify = |rev: &str| {
+            let mut cmd = self.command();
+            cmd.args(["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")]);
+            run(cmd, "rev-parse").is_ok()
+        };
+        if !verify(reference) {
+            return Error::usage(
+                format!("unknown revision `{reference}`: no such branch, tag or commit"),
+                Some(format!(
+                    "check the name, or fetch it first (`git fetch origin {reference}`); in CI check out with `fetch-depth: 0`"
+                )),
+            );
+        }
+        if !verify("HEAD") {
+            return Error::usage(
+                "HEAD has no commits yet, so there is nothing to compare",
+                Some("commit first, or use `--staged` or `--all`".to_string()),
+            );
+        }
+        if self.shallow {
+            return Error::usage(
+                format!("no merge-base between `{reference}` and HEAD: this is a shallow clone"),
+                Some("run `git fetch --unshallow` (in GitHub Actions: `actions/checkout` with `fetch-depth: 0`)".into()),
+            );
+        }
+        Error::usage(
+            format!("`{reference}` and HEAD have no common ancestor"),
+            Some("pass the branch this work started from to `--since`".into()),
+        )
+    }
+
+    fn diff_args(cmd: &mut Command) {
+        cmd.args([
+            "diff",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--no-color",
+            "--no-relative",
+            "--find-renames",
+            "--unified=0",
+            "--inter-hunk-context=0",
+            "--full-index",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+        ]);
+    }
+
+    /// Changes from the merge-base of `reference` and HEAD to the working
+    /// tree, plus untracked files that are not ignored.
+    pub fn since(mut self, reference: &str) -> Result<ChangeSet> {
+        let base = self.merge_base(reference)?;
+        self.neutralize_filters()?;
+        let mut cmd = self.command();
+        Self::diff_args(&mut cmd);
+        cmd.args([base.as_str(), "--"]);
+        let diff = run(cmd, "diff")?;
+        let mut files: Vec<ChangedFile> = unidiff::parse(&diff).into_iter().map(|d| d.file).collect();
+
+        let mut cmd = self.command();
+        cmd.args(["ls-files", "--others", "--exclude-standard", "-z", "--"]);
+        let untracked = run(cmd, "ls-files")?;
+        for path in untracked.split(|&b| b == 0).filter(|p| !p.is_empty()) {
+            let mut file = ChangedFile::new(String::from_utf8_lossy(path).into_owned(), Status::Added);
+            file.lines = ChangedLines::All;
+            files.push(file);
+        }
+        Ok(ChangeSet {
+            root: self.root,
+            mode: Mode::Since {
+                reference: reference.to_string(),
+                merge_base: base,
+            },
+            files,
+            notices: Vec::new(),
+        })
+    }
+
+    /// The index against HEAD, with the staged blobs' contents.
+    pub fn staged(self) -> Result<ChangeSet> {
+        let mut cmd = self.command();
+        Self::diff_args(&mut cmd);
+        cmd.args(["--cached", "--"]);
+        let diff = run(cmd, "diff --cached")?;
+        let parsed: Vec<DiffFile> = unidiff::parse(&diff);
+        let wanted: Vec<String> = parsed
+            .iter()
+            .filter(|d| matches!(d.file.status, Status::Added | Status::Modified | Status::Renamed))
+            .filter_map(|d| d.new_oid.clone())
+            .collect();
+        let mut blobs = self.cat_blobs(&wanted)?;
+        let files = parsed
+            .into_iter()
+            .map(|d| {
+                let mut file = d.file;
+                file.content = match d.new_oid.and_then(|oid| blobs.remove(&oid)) {
+                    Some(bytes) => Content::Bytes(Arc::new(bytes)),
+                    None => Content::None,
+                };
+                file
+            })
+            .collect();
+        Ok(ChangeSet {
+            root: self.root,
+            mode: Mode::Staged,
+            files,
+            notices: Vec::new(),
+        })
+    }
+
+    /// Reads many blobs with one `git cat-file --batch`.
+    fn cat_blobs(&self, oids: &[String]) -> Result<HashMap<String, Vec<u8>>> {
+        let mut blobs = HashMap::new();
+        if oids.is_empty() {
+            return Ok(blobs);
+        }
+        let mut cmd = self.command();
+        cmd.args(["cat-file", "--batch"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let git_err = |e: std::io::Error| Error::Git {
+            what: "cat-file --batch".into(),
+            stderr: e.to_string(),
+            help: None,
+        };
+        let mut child = cmd.spawn().map_err(git_err)?;
+        let mut stdin = child.stdin.take().ok_or_else(|| git_err(std::io::ErrorKind::BrokenPipe.into()))?;
+        let request: String = oids.iter().map(|o| format!("{o}\n")).collect();
+        // Write from another thread so a full stdout pipe cannot deadlock us.
+        let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
+        let stdout = child.stdout.take().ok_or_else(|| git_err(std::io::ErrorKind::BrokenPipe.into()))?;
+        let mut reader = BufReader::new(stdout);
+        for _ in oids {
+            let mut header = String::new();
+            if reader.read_line(&mut header).map_err(git_err)? == 0 {
+                break;
+            }
+            let mut parts = header.split_whitespace();
+            let (Some(oid), Some(kind), Some(size)) = (parts.next(), parts.next(), parts.next()) else {
+                continue; // "<oid> missing"
+            };
+            let size: usize = size.parse().unwrap_or(0);
+            let mut bytes = vec![0u8; size];
+            reader.read_exact(&mut bytes).map_err(git_err)?;
+            let mut newline = [0u8; 1];
+            reader.read_exact(&mut newline).map_err(git_err)?;
+            if kind == "blob" {
+                blobs.insert(oid.to_string(), bytes);
+            }
+        }
+        let _ = writer.join();
+        let _ = child.wait();
+        Ok(blobs)
+    }
+}

@@ -1,0 +1,261 @@
+//! The check pipeline: load each changed file, parse it once, run every
+//! selected AST rule in one walk, keep the findings on changed lines.
+//! Files are processed in parallel with one parser per rayon worker; a
+//! tree is dropped as soon as its rules have run.
+
+pub mod filter;
+pub mod walk;
+
+use crate::change::{ChangeSet, ChangedFile, Content, Mode, Status};
+use crate::finding::Finding;
+use crate::registry::Registered;
+use crate::report::{Report, SkipReason};
+use crate::rule::{AstContext, RawFinding};
+use crate::settings::Settings;
+use crate::source::{looks_binary, Source};
+use memchr::memmem::Finder;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use tree_sitter::Parser;
+use walk::Dispatcher;
+
+/// What happened to one file.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Linted (or ruled out by the byte scan without parsing).
+    Checked {
+        syntax_error: bool,
+        lossy: bool,
+    },
+    Skipped(SkipReason),
+}
+
+#[derive(Debug)]
+pub struct FileResult {
+    pub path: String,
+    pub outcome: Outcome,
+    pub findings: Vec<Finding>,
+    /// Kept only when the file has findings, for printers that show code.
+    pub source: Option<Arc<str>>,
+}
+
+pub fn is_python(path: &str) -> bool {
+    path.ends_with(".py") || path.ends_with(".pyi")
+}
+
+/// Runs the selected rules over a change set.
+pub fn check(changes: &ChangeSet, settings: &Settings) -> Report {
+    let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+    let ast_rules: Vec<_> = settings
+        .selection
+        .rules()
+        .map(|r| match r {
+            Registered::Ast(rule) => *rule,
+        })
+        .collect();
+    let needles: Vec<Vec<u8>> = ast_rules
+        .iter()
+        .flat_map(|r| r.needles(&settings.options))
+        .collect();
+    // A rule without needles can fire anywhere: no byte-scan shortcut then.
+    let prefilter = ast_rules
+        .iter()
+        .all(|r| !r.needles(&settings.options).is_empty());
+    let finders: Vec<Finder<'_>> = needles.iter().map(|n| Finder::new(n)).collect();
+    let dispatcher = Dispatcher::new(&language, ast_rules);
+    let canonical_root = changes.root.canonicalize().unwrap_or_else(|_| changes.root.clone());
+    let loader = Loader {
+        root: &changes.root,
+        canonical_root: &canonical_root,
+        allow_outside: changes.mode == Mode::All,
+    };
+
+    let results: Vec<FileResult> = changes
+        .files
+        .par_iter()
+        .map_init(
+            || {
+                let mut parser = Parser::new();
+                // Checked by a unit test: the grammar's ABI fits this tree-sitter.
+                let _ = parser.set_language(&language);
+                parser
+            },
+            |parser, file| {
+                check_file(file, &loader, parser, &dispatcher, &finders, prefilter, settings)
+            },
+        )
+        .collect();
+
+    let mut report = Report::default();
+    report.notices.extend(changes.notices.iter().cloned());
+    for result in results {
+        report.add_file(result);
+    }
+    report.finish();
+    report
+}
+
+struct Loader<'a> {
+    root: &'a Path,
+    canonical_root: &'a Path,
+    allow_outside: bool,
+}
+
+impl Loader<'_> {
+    /// Reads a working-tree file without following a path out of the root.
+    fn read(&self, rel: &str) -> Result<Vec<u8>, SkipReason> {
+        let rel_path = Path::new(rel);
+        let escapes = rel_path.is_absolute()
+            || rel_path.components().any(|c| matches!(c, Component::ParentDir));
+        if escapes && !self.allow_outside {
+            return Err(SkipReason::OutsideRoot);
+        }
+        let full: PathBuf = self.root.join(rel_path);
+        let meta = std::fs::symlink_metadata(&full).map_err(|e| SkipReason::Unreadable(e.to_string()))?;
+        if meta.file_type().is_symlink() {
+            return Err(SkipReason::Symlink);
+        }
+        if !meta.is_file() {
+            return Err(SkipReason::NotAFile);
+        }
+        if !escapes {
+            // A symlinked parent directory would lead out of the repository.
+            let parent = full.parent().and_then(|p| p.canonicalize().ok());
+            if !parent.is_some_and(|p| p.starts_with(self.canonical_root)) {
+                return Err(SkipReason::OutsideRoot);
+            }
+        }
+        std::fs::read(&full).map_err(|e| SkipReason::Unreadable(e.to_string()))
+    }
+}
+
+fn skipped(file: &ChangedFile, reason: SkipReason) -> FileResult {
+    FileResult {
+        path: file.path.clone(),
+        outcome: Outcome::Skipped(reason),
+        findings: Vec::new(),
+        source: None,
+    }
+}
+
+fn check_file(
+    file: &ChangedFile,
+    loader: &Loader<'_>,
+    parser: &mut Parser,
+    dispatcher: &Dispatcher,
+    finders: &[Finder<'_>],
+    prefilter: bool,
+    settings: &Settings,
+) -> FileResult {
+    match file.status {
+        Status::Deleted => return skipped(file, SkipReason::Deleted),
+        Status::Binary => return skipped(file, SkipReason::Binary),
+        Status::NotAFile => return skipped(file, SkipReason::NotAFile),
+        Status::Added | Status::Modified | Status::Renamed => {}
+    }
+    if !is_python(&file.path) {
+        return skipped(file, SkipReason::NoRules);
+    }
+    if dispatcher.is_empty() || file.lines.is_untouched() {
+        // Nothing selected, or a pure rename / mode change with no new or
+        // deleted lines: nothing in the file can be part of the change.
+        return FileResult {
+            path: file.path.clone(),
+            outcome: Outcome::Checked {
+                syntax_error: false,
+                lossy: false,
+            },
+            findings: Vec::new(),
+            source: None,
+        };
+    }
+    let bytes = match &file.content {
+        Content::WorkTree => match loader.read(&file.path) {
+            Ok(bytes) => bytes,
+            Err(reason) => return skipped(file, reason),
+        },
+        Content::Bytes(bytes) => bytes.as_ref().clone(),
+        Content::None => return skipped(file, SkipReason::Unreadable("no content".into())),
+    };
+    if looks_binary(&bytes) {
+        return skipped(file, SkipReason::Binary);
+    }
+    if prefilter && !finders.iter().any(|f| f.find(&bytes).is_some()) {
+        return FileResult {
+            path: file.path.clone(),
+            outcome: Outcome::Checked {
+                syntax_error: false,
+                lossy: std::str::from_utf8(&bytes).is_err(),
+            },
+            findings: Vec::new(),
+            source: None,
+        };
+    }
+    let source = Source::from_bytes(file.path.clone(), bytes);
+    let Some(tree) = parser.parse(source.text.as_bytes(), None) else {
+        return skipped(file, SkipReason::Unreadable("the parser gave up".into()));
+    };
+    let root = tree.root_node();
+    let mut cx = AstContext::new(source.text.as_bytes(), root, &settings.options);
+    dispatcher.walk(root, &mut cx);
+    let syntax_error = root.has_error();
+    let raw = cx.into_findings();
+    drop(tree);
+
+    let findings: Vec<Finding> = raw
+        .into_iter()
+        .map(|r| resolve(r, &source, settings))
+        .filter(|f| filter::in_change(f, &file.lines))
+        .collect();
+    FileResult {
+        path: file.path.clone(),
+        outcome: Outcome::Checked {
+            syntax_error,
+            lossy: source.lossy,
+        },
+        source: (!findings.is_empty()).then(|| source.text.clone()),
+        findings,
+    }
+}
+
+/// Turns a rule's byte-span finding into a positioned one.
+fn resolve(raw: RawFinding, source: &Source, settings: &Settings) -> Finding {
+    let start = source.position(raw.span.start);
+    let end = source.position(raw.span.end);
+    let scope_lines = raw.scope.map(|s| {
+        (
+            source.lines.line_of(s.start),
+            source.lines.line_of(s.end.saturating_sub(1).max(s.start)),
+        )
+    });
+    Finding {
+        rule: raw.rule.id,
+        severity: settings
+            .selection
+            .severity(raw.rule.id)
+            .unwrap_or(raw.rule.default_severity),
+        path: source.path.clone(),
+        span: raw.span,
+        start,
+        end,
+        message: raw.message,
+        help: raw.help,
+        scope_lines,
+        extra: BTreeMap::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn grammar_abi_fits_this_tree_sitter() {
+        let mut parser = tree_sitter::Parser::new();
+        parser
+            .set_language(&tree_sitter_python::LANGUAGE.into())
+            .expect("tree-sitter-python's ABI is supported by this tree-sitter");
+        let tree = parser.parse("x = 1\n", None).expect("parsed");
+        assert_eq!(tree.root_node().kind(), "module");
+    }
+}

@@ -1,0 +1,23 @@
+//! agentlint: a policy linter and post-run auditor for the output of
+//! unsupervised coding agents.
+//!
+//! The flow reads in one direction:
+//! `change` (select the change) -> `source` (load) -> `engine` (parse, run
+//! rules, filter to the change) -> `report` (print). Rules never print and
+//! printers never decide.
+
+pub mod app;
+pub mod change;
+pub mod cli;
+pub mod engine;
+pub mod error;
+pub mod finding;
+pub mod registry;
+pub mod report;
+pub mod rule;
+pub mod rules;
+pub mod settings;
+pub mod source;
+
+pub use error::Error;
+pub use finding::{Finding, Severity};

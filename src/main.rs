@@ -1,0 +1,23 @@
+//! The agentlint binary: parse arguments, run, map errors to exit codes
+//! (0 clean, 1 findings, 2 usage or runtime error).
+
+use agentlint::app;
+use agentlint::cli::{Cli, Command};
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Check(args) => app::check(args),
+        Command::Rules => Ok(app::rules()),
+        Command::Explain { rule } => app::explain(rule),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(err) => {
+            eprintln!("{:?}", miette::Report::new(err));
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! The one list of built-in rules. Adding a rule adds one line here.
+
+use crate::rule::{AstRule, RuleMeta};
+use crate::rules::python;
+
+/// A registered rule, by the stage that runs it.
+pub enum Registered {
+    Ast(&'static dyn AstRule),
+}
+
+impl Registered {
+    pub fn meta(&self) -> &'static RuleMeta {
+        match self {
+            Registered::Ast(rule) => rule.meta(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Registered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Registered({})", self.meta().id)
+    }
+}
+
+static RULES: &[Registered] = &[
+    Registered::Ast(&python::bare_except::BareExcept),
+    Registered::Ast(&python::broad_except::BroadExcept),
+    Registered::Ast(&python::log_not_at_entry::LogNotAtEntry),
+];
+
+pub fn all() -> &'static [Registered] {
+    RULES
+}
+
+pub fn find(id: &str) -> Option<&'static Registered> {
+    RULES.iter().find(|r| r.meta().id == id)
+}

@@ -1,0 +1,39 @@
+//! `--format json`: one stable, versioned JSON document (see README).
+
+use super::Report;
+use serde_json::{json, Value};
+
+pub fn render(report: &Report) -> String {
+    let findings: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let mut obj = json!({
+                "rule": f.rule,
+                "severity": f.severity.as_str(),
+                "path": f.path,
+                "line": f.start.line,
+                "column": f.start.column,
+                "end_line": f.end.line,
+                "end_column": f.end.column,
+                "message": f.message,
+                "help": f.help,
+            });
+            if let Some(map) = obj.as_object_mut() {
+                for (k, v) in &f.extra {
+                    map.insert(k.clone(), v.clone());
+                }
+            }
+            obj
+        })
+        .collect();
+    let doc = json!({
+        "version": 1,
+        "findings": findings,
+        "summary": report.summary,
+        "notices": report.notices,
+    });
+    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());
+    out.push('\n');
+    out
+}

@@ -1,0 +1,174 @@
+//! What a rule is: its metadata (id, documentation, default severity) and
+//! the traits through which the engine runs it. Rules only ever emit
+//! findings through the context they are handed.
+
+use crate::finding::Severity;
+use crate::rules::python::helpers::Imports;
+use crate::settings::RuleOptions;
+use std::ops::Range;
+use tree_sitter::Node;
+
+/// Which stage of the engine runs a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// A syntax-tree rule over Python sources.
+    Python,
+    /// A file-level policy over the change set.
+    ChangeSet,
+    /// A check over an agent's telemetry.
+    Telemetry,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Python => "python",
+            Scope::ChangeSet => "change-set",
+            Scope::Telemetry => "telemetry",
+        }
+    }
+}
+
+/// Static description of a rule; its documentation is its doc comment.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Kebab-case id naming the flagged pattern ("allow broad-except").
+    pub id: &'static str,
+    pub scope: Scope,
+    pub default_severity: Severity,
+    /// One line for rule tables and SARIF `shortDescription`.
+    pub summary: &'static str,
+    /// Markdown documentation (What it does / Why / Example / Not flagged).
+    pub docs: &'static str,
+}
+
+impl RuleMeta {
+    /// The documentation with the one leading space of each `/// ` line removed.
+    pub fn docs_text(&self) -> String {
+        let mut out = String::with_capacity(self.docs.len());
+        for line in self.docs.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out.trim_end().to_string()
+    }
+}
+
+/// Declares a rule's unit struct and its `RuleMeta` from a doc comment, so
+/// the documentation cannot drift away from the code.
+#[macro_export]
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        $vis:vis $name:ident {
+            id: $id:literal,
+            scope: $scope:ident,
+            severity: $sev:ident,
+            summary: $summary:literal $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Copy, Default)]
+        $vis struct $name;
+
+        impl $name {
+            pub const META: $crate::rule::RuleMeta = $crate::rule::RuleMeta {
+                id: $id,
+                scope: $crate::rule::Scope::$scope,
+                default_severity: $crate::finding::Severity::$sev,
+                summary: $summary,
+                docs: concat!($($doc, "\n"),*),
+            };
+        }
+    };
+}
+
+/// A raw finding as a rule emits it: byte span in the source, no position yet.
+#[derive(Debug, Clone)]
+pub struct RawFinding {
+    pub rule: &'static RuleMeta,
+    pub span: Range<usize>,
+    pub message: String,
+    pub help: Option<String>,
+    /// Byte range whose lines make the finding part of the change when any
+    /// of them changed (function-level rules); `None` means the anchor line.
+    pub scope: Option<Range<usize>>,
+}
+
+/// What an AST rule sees of the file it runs on, and where it reports.
+pub struct AstContext<'a> {
+    pub source: &'a [u8],
+    pub options: &'a RuleOptions,
+    root: Node<'a>,
+    imports: std::cell::OnceCell<Imports>,
+    pub(crate) findings: Vec<RawFinding>,
+}
+
+impl<'a> AstContext<'a> {
+    pub fn new(source: &'a [u8], root: Node<'a>, options: &'a RuleOptions) -> Self {
+        AstContext {
+            source,
+            options,
+            root,
+            imports: std::cell::OnceCell::new(),
+            findings: Vec::new(),
+        }
+    }
+
+    /// The file's import bindings, collected on first use only.
+    pub fn imports(&self) -> &Imports {
+        self.imports
+            .get_or_init(|| Imports::collect(self.root, self.source))
+    }
+
+    /// The source text of a node ("" if it is not valid UTF-8, which cannot
+    /// happen for sources the loader decoded).
+    pub fn text(&self, node: Node<'_>) -> &'a str {
+        std::str::from_utf8(&self.source[node.byte_range()]).unwrap_or("")
+    }
+
+    pub fn report(
+        &mut self,
+        rule: &'static RuleMeta,
+        span: Range<usize>,
+        message: String,
+    ) -> &mut RawFinding {
+        self.findings.push(RawFinding {
+            rule,
+            span,
+            message,
+            help: None,
+            scope: None,
+        });
+        let last = self.findings.len() - 1;
+        &mut self.findings[last]
+    }
+
+    pub fn into_findings(self) -> Vec<RawFinding> {
+        self.findings
+    }
+}
+
+impl RawFinding {
+    pub fn help(&mut self, help: impl Into<String>) -> &mut Self {
+        self.help = Some(help.into());
+        self
+    }
+    pub fn scope(&mut self, scope: Range<usize>) -> &mut Self {
+        self.scope = Some(scope);
+        self
+    }
+}
+
+/// A rule that runs on the syntax tree of a Python file, called by the one
+/// tree walk for every node whose kind it registered.
+pub trait AstRule: Send + Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    /// Node kinds this rule is dispatched on.
+    fn kinds(&self) -> &'static [&'static str];
+    /// The file must contain at least one of these byte strings for the rule
+    /// to possibly fire; lets the engine skip parsing files that cannot
+    /// matter. Empty: no such shortcut.
+    fn needles(&self, options: &RuleOptions) -> Vec<Vec<u8>>;
+    fn check(&self, node: Node<'_>, cx: &mut AstContext<'_>);
+}

@@ -1,0 +1,3 @@
+//! Built-in rules, one file each. See `registry.rs` for the list.
+
+pub mod python;
