@@ -1,17 +1,21 @@
 //! The one list of built-in rules. Adding a rule adds one line here.
 
-use crate::rule::{AstRule, RuleMeta};
+use crate::rule::{AstRule, ChangeRule, RuleMeta, TelemetryRule};
 use crate::rules::python;
 
 /// A registered rule, by the stage that runs it.
 pub enum Registered {
     Ast(&'static dyn AstRule),
+    Change(&'static dyn ChangeRule),
+    Telemetry(&'static dyn TelemetryRule),
 }
 
 impl Registered {
     pub fn meta(&self) -> &'static RuleMeta {
         match self {
             Registered::Ast(rule) => rule.meta(),
+            Registered::Change(rule) => rule.meta(),
+            Registered::Telemetry(rule) => rule.meta(),
         }
     }
 }

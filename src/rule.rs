@@ -172,3 +172,15 @@ pub trait AstRule: Send + Sync {
     fn needles(&self, options: &RuleOptions) -> Vec<Vec<u8>>;
     fn check(&self, node: Node<'_>, cx: &mut AstContext<'_>);
 }
+
+/// A file-level policy over the change set (config files, line budgets,
+/// scope). Its context is defined with the change-set rules.
+pub trait ChangeRule: Send + Sync {
+    fn meta(&self) -> &'static RuleMeta;
+}
+
+/// A check over an agent's normalized telemetry. Its context is defined
+/// with the audit.
+pub trait TelemetryRule: Send + Sync {
+    fn meta(&self) -> &'static RuleMeta;
+}

@@ -51,8 +51,9 @@ pub fn check(changes: &ChangeSet, settings: &Settings) -> Report {
     let ast_rules: Vec<_> = settings
         .selection
         .rules()
-        .map(|r| match r {
-            Registered::Ast(rule) => *rule,
+        .filter_map(|r| match r {
+            Registered::Ast(rule) => Some(*rule),
+            _ => None,
         })
         .collect();
     let needles: Vec<Vec<u8>> = ast_rules
