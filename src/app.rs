@@ -140,7 +140,9 @@ fn plain_diff_path(root: &Path, cwd: &Path, path: &str, notices: &mut Vec<String
         }
         candidate = comps.as_path();
     }
-    notices.push(format!("`{path}` from the diff does not exist in the working tree"));
+    notices.push(format!(
+        "`{path}` from the diff does not exist in the working tree"
+    ));
     root_relative(root, cwd, Path::new(path))
 }
 

@@ -71,13 +71,23 @@ fn every_python_rule_matches_its_fixtures() {
             .filter_map(|e| e.ok())
             .any(|e| e.file_name().to_string_lossy().starts_with("allowed"));
         if !allowed {
-            failures.push(format!("{}: no allowed*.py (what it must not flag)", meta.id));
+            failures.push(format!(
+                "{}: no allowed*.py (what it must not flag)",
+                meta.id
+            ));
         }
         if expected.iter().any(|(f, _)| f.starts_with("allowed")) {
-            failures.push(format!("{}: allowed*.py must carry no expectation", meta.id));
+            failures.push(format!(
+                "{}: allowed*.py must carry no expectation",
+                meta.id
+            ));
         }
     }
-    assert!(failures.is_empty(), "fixture failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "fixture failures:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -85,10 +95,19 @@ fn every_rule_has_a_fixture_folder_and_documentation() {
     for rule in registry::all() {
         let meta = rule.meta();
         let dir = fixtures_dir().join(meta.id);
-        assert!(dir.is_dir(), "rule {} has no fixtures/{}/", meta.id, meta.id);
+        assert!(
+            dir.is_dir(),
+            "rule {} has no fixtures/{}/",
+            meta.id,
+            meta.id
+        );
         let docs = meta.docs_text();
         for heading in ["## What it does", "## Example", "## Not flagged"] {
-            assert!(docs.contains(heading), "rule {} docs lack `{heading}`", meta.id);
+            assert!(
+                docs.contains(heading),
+                "rule {} docs lack `{heading}`",
+                meta.id
+            );
         }
         assert!(
             docs.contains("## Why is this bad?") || docs.contains("## Why restrict this?"),

@@ -111,7 +111,9 @@ fn since_reports_only_changed_lines_after_the_merge_base() {
     // Committed on the branch: new lines at the end of app.py.
     repo.write(
         "app.py",
-        format!("{BASE}\ndef new():\n    try:\n        pass\n    except Exception:\n        pass\n"),
+        format!(
+            "{BASE}\ndef new():\n    try:\n        pass\n    except Exception:\n        pass\n"
+        ),
     );
     repo.commit_all("feature work");
     // Work on main after the branch point is not part of the change.
@@ -122,7 +124,10 @@ fn since_reports_only_changed_lines_after_the_merge_base() {
     // Staged, unstaged, untracked and ignored files.
     repo.write("staged.py", "try:\n    x()\nexcept:\n    pass\n");
     repo.git(&["add", "staged.py"]);
-    repo.write("untracked.py", "try:\n    x()\nexcept BaseException:\n    pass\n");
+    repo.write(
+        "untracked.py",
+        "try:\n    x()\nexcept BaseException:\n    pass\n",
+    );
     repo.write("ignored.py", "try:\n    x()\nexcept:\n    pass\n");
 
     let (code, report, stderr) = repo.agentlint(&["check", "--since", "main"]);
@@ -163,7 +168,8 @@ fn staged_lints_the_index_not_the_working_file() {
 fn rename_with_edit_deletion_binary_non_utf8_and_syntax_errors() {
     let repo = Repo::new();
     // Long enough that the edit keeps it above git's 50% rename similarity.
-    let padded: String = BASE.to_string() + &(0..20).map(|i| format!("v{i} = {i}\n")).collect::<String>();
+    let padded: String =
+        BASE.to_string() + &(0..20).map(|i| format!("v{i} = {i}\n")).collect::<String>();
     repo.write("old_name.py", &padded);
     repo.write("gone.py", BASE);
     repo.commit_all("base");
@@ -171,12 +177,20 @@ fn rename_with_edit_deletion_binary_non_utf8_and_syntax_errors() {
     repo.git(&["mv", "old_name.py", "new_name.py"]);
     repo.write(
         "new_name.py",
-        format!("{padded}\ndef added():\n    try:\n        pass\n    except Exception:\n        pass\n"),
+        format!(
+            "{padded}\ndef added():\n    try:\n        pass\n    except Exception:\n        pass\n"
+        ),
     );
     repo.git(&["rm", "-q", "gone.py"]);
     repo.write("blob.py", b"\x00\x01binary\x00 except:\n".as_slice());
-    repo.write("latin1.py", b"s = '\xe9'\ntry:\n    x()\nexcept:\n    pass\n".as_slice());
-    repo.write("broken.py", "def broken(:\n    pass\n\ntry:\n    x()\nexcept:\n    pass\n");
+    repo.write(
+        "latin1.py",
+        b"s = '\xe9'\ntry:\n    x()\nexcept:\n    pass\n".as_slice(),
+    );
+    repo.write(
+        "broken.py",
+        "def broken(:\n    pass\n\ntry:\n    x()\nexcept:\n    pass\n",
+    );
     repo.commit_all("feature");
 
     let (code, report, stderr) = repo.agentlint(&["check", "--since", "main"]);
@@ -192,8 +206,14 @@ fn rename_with_edit_deletion_binary_non_utf8_and_syntax_errors() {
     let summary = &report["summary"];
     assert_eq!(summary["skipped_by_reason"]["binary"], 1, "{summary}");
     assert_eq!(summary["skipped_by_reason"]["deleted"], 1, "{summary}");
-    assert_eq!(summary["files_decoded_lossily"], serde_json::json!(["latin1.py"]));
-    assert_eq!(summary["files_with_syntax_errors"], serde_json::json!(["broken.py"]));
+    assert_eq!(
+        summary["files_decoded_lossily"],
+        serde_json::json!(["latin1.py"])
+    );
+    assert_eq!(
+        summary["files_with_syntax_errors"],
+        serde_json::json!(["broken.py"])
+    );
 }
 
 #[test]
@@ -227,7 +247,10 @@ fn bad_references_and_shallow_clones_are_clear_errors() {
     repo.commit_all("one");
     let (code, _, stderr) = repo.agentlint(&["check", "--since", "no-such-branch"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("unknown revision `no-such-branch`"), "{stderr}");
+    assert!(
+        stderr.contains("unknown revision `no-such-branch`"),
+        "{stderr}"
+    );
     let (code, _, stderr) = repo.agentlint(&["check", "--since", "--output=/tmp/x"]);
     assert_eq!(code, 2, "{stderr}");
 
@@ -244,7 +267,15 @@ fn bad_references_and_shallow_clones_are_clear_errors() {
     let url = format!("file://{}", repo.path().display());
     git_in(
         clone.path(),
-        &["clone", "-q", "--depth", "1", "--no-single-branch", &url, "c"],
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--no-single-branch",
+            &url,
+            "c",
+        ],
     );
     let cloned = clone.path().join("c");
     git_in(&cloned, &["checkout", "-q", "feature"]);
@@ -258,9 +289,17 @@ fn bad_references_and_shallow_clones_are_clear_errors() {
 #[test]
 fn outside_git_needs_all_and_all_works_there() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.py"), "try:\n    x()\nexcept:\n    pass\n").unwrap();
+    std::fs::write(
+        dir.path().join("a.py"),
+        "try:\n    x()\nexcept:\n    pass\n",
+    )
+    .unwrap();
     std::fs::write(dir.path().join(".ignore"), "skip.py\n").unwrap();
-    std::fs::write(dir.path().join("skip.py"), "try:\n    x()\nexcept:\n    pass\n").unwrap();
+    std::fs::write(
+        dir.path().join("skip.py"),
+        "try:\n    x()\nexcept:\n    pass\n",
+    )
+    .unwrap();
     let (code, _, stderr) = agentlint_in(dir.path(), &["check", "--since", "main"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("--all"), "{stderr}");
@@ -301,7 +340,11 @@ fn repository_configured_programs_never_run_and_symlinks_are_not_followed() {
     repo.commit_all("base");
     let marker = repo.path().join("PWNED");
     let script = repo.path().join("evil.sh");
-    std::fs::write(&script, format!("#!/bin/sh\ntouch {}\ncat\n", marker.display())).unwrap();
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\ntouch {}\ncat\n", marker.display()),
+    )
+    .unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -14,7 +14,10 @@ use std::process::Command;
 
 fn stdlib() -> Option<PathBuf> {
     let out = Command::new("python3")
-        .args(["-c", "import sysconfig;print(sysconfig.get_paths()['stdlib'])"])
+        .args([
+            "-c",
+            "import sysconfig;print(sysconfig.get_paths()['stdlib'])",
+        ])
         .output()
         .ok()?;
     let path = PathBuf::from(String::from_utf8(out.stdout).ok()?.trim());
@@ -27,7 +30,10 @@ fn all_mode_agrees_with_ruff_on_the_stdlib() {
         eprintln!("SKIPPED: no CPython stdlib found through python3");
         return;
     };
-    let ruff_ok = Command::new("ruff").arg("--version").output().is_ok_and(|o| o.status.success());
+    let ruff_ok = Command::new("ruff")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !ruff_ok {
         eprintln!("SKIPPED: ruff is not installed (pip install ruff==0.17.6)");
         return;
@@ -47,11 +53,25 @@ fn all_mode_agrees_with_ruff_on_the_stdlib() {
     // `venv/` do not apply to top-level entries).
     let rel: Vec<String> = entries
         .iter()
-        .map(|p| p.strip_prefix(&root).unwrap().to_string_lossy().into_owned())
+        .map(|p| {
+            p.strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     let out = Command::new("ruff")
         .current_dir(&root)
-        .args(["check", "--no-cache", "--isolated", "--select", "E722,BLE001", "--output-format", "json", "--exit-zero"])
+        .args([
+            "check",
+            "--no-cache",
+            "--isolated",
+            "--select",
+            "E722,BLE001",
+            "--output-format",
+            "json",
+            "--exit-zero",
+        ])
         .args(&rel)
         .output()
         .expect("ruff runs");
@@ -65,8 +85,17 @@ fn all_mode_agrees_with_ruff_on_the_stdlib() {
             .unwrap_or_default();
         let code = d["code"].as_str().unwrap_or("invalid-syntax");
         if code == "E722" || code == "BLE001" {
-            let rule = if code == "E722" { "bare-except" } else { "broad-except" };
-            ruff_findings.insert((file, d["location"]["row"].as_u64().unwrap_or(0), d["location"]["column"].as_u64().unwrap_or(0), rule.to_string()));
+            let rule = if code == "E722" {
+                "bare-except"
+            } else {
+                "broad-except"
+            };
+            ruff_findings.insert((
+                file,
+                d["location"]["row"].as_u64().unwrap_or(0),
+                d["location"]["column"].as_u64().unwrap_or(0),
+                rule.to_string(),
+            ));
         } else {
             ruff_syntax_errors.insert(file);
         }
@@ -85,17 +114,34 @@ fn all_mode_agrees_with_ruff_on_the_stdlib() {
         ..Settings::default()
     };
     let report = engine::check(&changes, &settings);
-    let ours_syntax: BTreeSet<String> = report.summary.files_with_syntax_errors.iter().cloned().collect();
+    let ours_syntax: BTreeSet<String> = report
+        .summary
+        .files_with_syntax_errors
+        .iter()
+        .cloned()
+        .collect();
     let comparable = |file: &String| {
-        !ruff_syntax_errors.contains(file) && !ours_syntax.contains(file) && !ruff_unreadable.contains(file)
+        !ruff_syntax_errors.contains(file)
+            && !ours_syntax.contains(file)
+            && !ruff_unreadable.contains(file)
     };
     let ours: BTreeSet<(String, u64, u64, String)> = report
         .findings
         .iter()
-        .map(|f| (f.path.clone(), u64::from(f.start.line), u64::from(f.start.column), f.rule.to_string()))
+        .map(|f| {
+            (
+                f.path.clone(),
+                u64::from(f.start.line),
+                u64::from(f.start.column),
+                f.rule.to_string(),
+            )
+        })
         .filter(|f| comparable(&f.0))
         .collect();
-    let theirs: BTreeSet<_> = ruff_findings.into_iter().filter(|f| comparable(&f.0)).collect();
+    let theirs: BTreeSet<_> = ruff_findings
+        .into_iter()
+        .filter(|f| comparable(&f.0))
+        .collect();
     let only_ours: Vec<_> = ours.difference(&theirs).collect();
     let only_ruff: Vec<_> = theirs.difference(&ours).collect();
     eprintln!(
@@ -104,7 +150,11 @@ fn all_mode_agrees_with_ruff_on_the_stdlib() {
         ours.intersection(&theirs).count(),
         ruff_syntax_errors.union(&ours_syntax).count()
     );
-    assert!(theirs.len() > 500, "ruff found too little to compare: {}", theirs.len());
+    assert!(
+        theirs.len() > 500,
+        "ruff found too little to compare: {}",
+        theirs.len()
+    );
     assert!(
         only_ours.is_empty() && only_ruff.is_empty(),
         "only agentlint: {only_ours:#?}\nonly ruff: {only_ruff:#?}"
