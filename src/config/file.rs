@@ -1,0 +1,1 @@
+//! agentlint.toml: see below.
