@@ -34,9 +34,9 @@ impl Lcg {
     }
 }
 
-fn change_set(root: &PathBuf, files: Vec<ChangedFile>) -> ChangeSet {
+fn change_set(root: &std::path::Path, files: Vec<ChangedFile>) -> ChangeSet {
     ChangeSet {
-        root: root.clone(),
+        root: root.to_path_buf(),
         mode: Mode::Diff,
         files,
         notices: Vec::new(),
