@@ -8,17 +8,24 @@ use crate::error::{Error, Result};
 use crate::finding::Severity;
 use crate::registry;
 use crate::report::{human, json};
-use crate::settings::{Selection, Settings};
+use crate::config::resolve::{self, Overrides};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
 pub fn check(args: &CheckArgs) -> Result<i32> {
     let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
-    let settings = Settings {
-        selection: Selection::new(&args.select, &args.ignore)?,
-        ..Settings::default()
-    };
+    let settings = resolve::settings(
+        &cwd,
+        &Overrides {
+            config: args.config.clone(),
+            select: args.select.clone(),
+            ignore: args.ignore.clone(),
+            manifest: args.manifest.clone(),
+            agent_config: args.agent_config.clone(),
+        },
+    )?;
     let mut changes = select_change(args, &cwd)?;
+    changes.files.retain(|f| settings.includes(&f.path));
     if !matches!(changes.mode, Mode::All) {
         let prefixes = args
             .paths
@@ -184,6 +191,12 @@ pub fn rules() -> i32 {
     }
     let _ = write_output(None, &out);
     0
+}
+
+pub fn init(path: &Path) -> Result<i32> {
+    crate::config::file::init(path)?;
+    eprintln!("wrote {}", path.display());
+    Ok(0)
 }
 
 pub fn explain(id: &str) -> Result<i32> {

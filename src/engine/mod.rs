@@ -91,6 +91,7 @@ pub fn check(changes: &ChangeSet, settings: &Settings) -> Report {
 
     let mut report = Report::default();
     report.notices.extend(changes.notices.iter().cloned());
+    report.notices.extend(settings.notices.iter().cloned());
     for result in results {
         report.add_file(result);
     }
