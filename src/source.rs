@@ -100,7 +100,7 @@ mod tests {
         let index = LineIndex::new(text);
         let offset = text.find("Exception").unwrap();
         assert_eq!(index.position(text, offset), Position { line: 1, column: 10 });
-        let x = text.find('x').unwrap();
+        let x = text.rfind('x').unwrap();
         assert_eq!(index.position(text, x), Position { line: 2, column: 1 });
         assert_eq!(index.line_count(), 3);
     }
