@@ -34,7 +34,11 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             .collect::<Vec<_>>();
         changes.restrict_to(&prefixes);
     }
-    let report = engine::check(&changes, &settings);
+    let mut report = engine::check(&changes, &settings);
+    if !args.show_suppressed {
+        // Counted in the summary either way; listed only on request.
+        report.suppressed.clear();
+    }
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,

@@ -95,6 +95,7 @@ pub fn check(changes: &ChangeSet, settings: &Settings) -> Report {
     for result in results {
         report.add_file(result);
     }
+    report.apply_suppressions();
     report.finish();
     report
 }
