@@ -114,7 +114,6 @@ pub const DEFAULT_CONFIG_GLOBS: &[&str] = &[
 ];
 pub const DEFAULT_DEPENDENCY_GLOBS: &[&str] = &[
     "pyproject.toml",
-    "setup.cfg",
     "setup.py",
     "requirements*.txt",
     "requirements/*.txt",
@@ -364,6 +363,8 @@ pub struct Settings {
     pub manifest: Option<Arc<Manifest>>,
     /// The agent's `agent_config.yaml`, when one was given.
     pub agent_config: Option<Arc<AgentConfig>>,
+    /// Absolute path of the manifest, to anchor findings in it.
+    pub manifest_file: Option<PathBuf>,
     /// Files of the change to lint (empty: all) and to leave out.
     pub include: PathGlobs,
     pub exclude: PathGlobs,
@@ -383,6 +384,7 @@ impl Default for Settings {
             options: RuleOptions::default(),
             manifest: None,
             agent_config: None,
+            manifest_file: None,
             include: PathGlobs::default(),
             exclude: PathGlobs::default(),
             rules_dir: None,

@@ -304,7 +304,7 @@ pub const STARTER: &str = r#"# agentlint configuration. Every key is optional; t
 # config-globs = ["*.yaml", "*.yml", "*.toml", "*.ini", "*.cfg", "*.conf", "*.properties", "*.env", ".env", ".env.*", ".flake8", ".pylintrc", ".editorconfig", ".python-version"]
 # Dependency manifests and lock files are not configuration unless this is true.
 # dependency-files-are-config = false
-# dependency-globs = ["pyproject.toml", "setup.cfg", "setup.py", "requirements*.txt", "poetry.lock", "uv.lock", "package.json", "Cargo.toml", "..."]
+# dependency-globs = ["pyproject.toml", "setup.py", "requirements*.txt", "poetry.lock", "uv.lock", "package.json", "Cargo.toml", "..."]
 
 [rules.line-budget]
 # Changed lines (added + deleted) allowed per file; 0: no budget. A task's

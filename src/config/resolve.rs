@@ -126,6 +126,7 @@ pub fn settings(cwd: &Path, overrides: &Overrides) -> Result<Settings> {
     if let Some(path) = &manifest_path {
         let text = super::read_text(path)?;
         settings.manifest = Some(Arc::new(Manifest::parse(&display_path(cwd, path), text)?));
+        settings.manifest_file = Some(path.canonicalize().unwrap_or_else(|_| path.clone()));
     }
     if let Some(path) = &agent_path {
         let text = super::read_text(path)?;

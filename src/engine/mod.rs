@@ -3,6 +3,7 @@
 //! Files are processed in parallel with one parser per rayon worker; a
 //! tree is dropped as soon as its rules have run.
 
+pub mod changeset;
 pub mod filter;
 pub mod walk;
 
@@ -95,6 +96,7 @@ pub fn check(changes: &ChangeSet, settings: &Settings) -> Report {
     for result in results {
         report.add_file(result);
     }
+    changeset::run(changes, settings, &loader, &mut report);
     report.apply_suppressions();
     report.finish();
     report
