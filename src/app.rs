@@ -3,12 +3,12 @@
 
 use crate::change::{self, git::Repo, unidiff, ChangeSet, Mode};
 use crate::cli::{CheckArgs, ColorChoice, Format};
+use crate::config::resolve::{self, Overrides};
 use crate::engine;
 use crate::error::{Error, Result};
 use crate::finding::Severity;
 use crate::registry;
 use crate::report::{human, json};
-use crate::config::resolve::{self, Overrides};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
@@ -151,7 +151,9 @@ fn plain_diff_path(root: &Path, cwd: &Path, path: &str, notices: &mut Vec<String
         }
         candidate = comps.as_path();
     }
-    notices.push(format!("`{path}` from the diff does not exist in the working tree"));
+    notices.push(format!(
+        "`{path}` from the diff does not exist in the working tree"
+    ));
     root_relative(root, cwd, Path::new(path))
 }
 

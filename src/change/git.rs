@@ -119,7 +119,8 @@ impl Repo {
                 .map(|(d, _)| d.to_string())
             {
                 for part in ["clean", "smudge", "process"] {
-                    self.filter_overrides.push(format!("filter.{driver}.{part}="));
+                    self.filter_overrides
+                        .push(format!("filter.{driver}.{part}="));
                 }
                 self.filter_overrides
                     .push(format!("filter.{driver}.required=false"));
@@ -178,7 +179,12 @@ impl Repo {
     fn explain_missing_base(&self, reference: &str) -> Error {
         let verify = |rev: &str| {
             let mut cmd = self.command();
-            cmd.args(["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")]);
+            cmd.args([
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("{rev}^{{commit}}"),
+            ]);
             run(cmd, "rev-parse").is_ok()
         };
         if !verify(reference) {
@@ -226,19 +232,36 @@ impl Repo {
     /// Changes from the merge-base of `reference` and HEAD to the working
     /// tree, plus untracked files that are not ignored.
     pub fn since(mut self, reference: &str) -> Result<ChangeSet> {
-        let base = self.merge_base(reference)?;
-        self.neutralize_filters()?;
-        let mut cmd = self.command();
-        Self::diff_args(&mut cmd);
-        cmd.args([base.as_str(), "--"]);
-        let diff = run(cmd, "diff")?;
-        let mut files: Vec<ChangedFile> = unidiff::parse(&diff).into_iter().map(|d| d.file).collect();
-
-        let mut cmd = self.command();
-        cmd.args(["ls-files", "--others", "--exclude-standard", "-z", "--"]);
-        let untracked = run(cmd, "ls-files")?;
+        // Untracked files do not depend on the merge-base: list them while
+        // the merge-base and the diff are computed.
+        let mut ls_files = self.command();
+        ls_files.args(["ls-files", "--others", "--exclude-standard", "-z", "--"]);
+        let (tracked, untracked) = std::thread::scope(|scope| {
+            let untracked = scope.spawn(move || run(ls_files, "ls-files"));
+            let tracked = (|| {
+                let base = self.merge_base(reference)?;
+                self.neutralize_filters()?;
+                let mut cmd = self.command();
+                Self::diff_args(&mut cmd);
+                cmd.args([base.as_str(), "--"]);
+                Ok::<_, Error>((base, run(cmd, "diff")?))
+            })();
+            let untracked = untracked.join().unwrap_or_else(|_| {
+                Err(Error::Git {
+                    what: "ls-files".into(),
+                    stderr: "the thread running git panicked".into(),
+                    help: None,
+                })
+            });
+            (tracked, untracked)
+        });
+        let (base, diff) = tracked?;
+        let untracked = untracked?;
+        let mut files: Vec<ChangedFile> =
+            unidiff::parse(&diff).into_iter().map(|d| d.file).collect();
         for path in untracked.split(|&b| b == 0).filter(|p| !p.is_empty()) {
-            let mut file = ChangedFile::new(String::from_utf8_lossy(path).into_owned(), Status::Added);
+            let mut file =
+                ChangedFile::new(String::from_utf8_lossy(path).into_owned(), Status::Added);
             file.lines = ChangedLines::All;
             files.push(file);
         }
@@ -262,7 +285,12 @@ impl Repo {
         let parsed: Vec<DiffFile> = unidiff::parse(&diff);
         let wanted: Vec<String> = parsed
             .iter()
-            .filter(|d| matches!(d.file.status, Status::Added | Status::Modified | Status::Renamed))
+            .filter(|d| {
+                matches!(
+                    d.file.status,
+                    Status::Added | Status::Modified | Status::Renamed
+                )
+            })
             .filter_map(|d| d.new_oid.clone())
             .collect();
         let mut blobs = self.cat_blobs(&wanted)?;
@@ -302,11 +330,17 @@ impl Repo {
             help: None,
         };
         let mut child = cmd.spawn().map_err(git_err)?;
-        let mut stdin = child.stdin.take().ok_or_else(|| git_err(std::io::ErrorKind::BrokenPipe.into()))?;
+        let mut stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| git_err(std::io::ErrorKind::BrokenPipe.into()))?;
         let request: String = oids.iter().map(|o| format!("{o}\n")).collect();
         // Write from another thread so a full stdout pipe cannot deadlock us.
         let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
-        let stdout = child.stdout.take().ok_or_else(|| git_err(std::io::ErrorKind::BrokenPipe.into()))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| git_err(std::io::ErrorKind::BrokenPipe.into()))?;
         let mut reader = BufReader::new(stdout);
         for _ in oids {
             let mut header = String::new();
@@ -314,7 +348,8 @@ impl Repo {
                 break;
             }
             let mut parts = header.split_whitespace();
-            let (Some(oid), Some(kind), Some(size)) = (parts.next(), parts.next(), parts.next()) else {
+            let (Some(oid), Some(kind), Some(size)) = (parts.next(), parts.next(), parts.next())
+            else {
                 continue; // "<oid> missing"
             };
             let size: usize = size.parse().unwrap_or(0);

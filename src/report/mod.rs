@@ -135,9 +135,11 @@ impl Report {
 
     /// Sorts everything deterministically and computes the counts.
     pub fn finish(&mut self) {
-        self.suppressed.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.suppressed
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.summary.suppressed = self.suppressed.len();
-        self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.summary.findings = self.findings.len();
         self.summary.by_rule.clear();
         for f in &self.findings {
