@@ -3,22 +3,29 @@
 
 use crate::change::{self, git::Repo, unidiff, ChangeSet, Mode};
 use crate::cli::{CheckArgs, ColorChoice, Format};
+use crate::config::resolve::{self, Overrides};
 use crate::engine;
 use crate::error::{Error, Result};
 use crate::finding::Severity;
 use crate::registry;
 use crate::report::{human, json};
-use crate::settings::{Selection, Settings};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
 pub fn check(args: &CheckArgs) -> Result<i32> {
     let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
-    let settings = Settings {
-        selection: Selection::new(&args.select, &args.ignore)?,
-        ..Settings::default()
-    };
+    let settings = resolve::settings(
+        &cwd,
+        &Overrides {
+            config: args.config.clone(),
+            select: args.select.clone(),
+            ignore: args.ignore.clone(),
+            manifest: args.manifest.clone(),
+            agent_config: args.agent_config.clone(),
+        },
+    )?;
     let mut changes = select_change(args, &cwd)?;
+    changes.files.retain(|f| settings.includes(&f.path));
     if !matches!(changes.mode, Mode::All) {
         let prefixes = args
             .paths
@@ -27,7 +34,11 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             .collect::<Vec<_>>();
         changes.restrict_to(&prefixes);
     }
-    let report = engine::check(&changes, &settings);
+    let mut report = engine::check(&changes, &settings);
+    if !args.show_suppressed {
+        // Counted in the summary either way; listed only on request.
+        report.suppressed.clear();
+    }
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -186,6 +197,12 @@ pub fn rules() -> i32 {
     }
     let _ = write_output(None, &out);
     0
+}
+
+pub fn init(path: &Path) -> Result<i32> {
+    crate::config::file::init(path)?;
+    eprintln!("wrote {}", path.display());
+    Ok(0)
 }
 
 pub fn explain(id: &str) -> Result<i32> {

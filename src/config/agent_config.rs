@@ -209,7 +209,7 @@ fn yaml_error(name: &str, text: &str, err: &serde_saphyr::Error) -> Error {
         start..start + len,
         format!("invalid agent configuration `{name}`: {message}"),
         message,
-        Some("see the `agent_config.yaml` template in the agentlint README".into()),
+        Some("expected the sections `session`, `environment`, `constraints` and `telemetry` of the agent_config.yaml template".into()),
     )
 }
 

@@ -13,6 +13,7 @@
 pub mod agent_config;
 pub mod file;
 pub mod manifest;
+pub mod resolve;
 
 use crate::error::{Error, Result};
 use std::ops::Range;

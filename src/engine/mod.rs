@@ -3,6 +3,7 @@
 //! Files are processed in parallel with one parser per rayon worker; a
 //! tree is dropped as soon as its rules have run.
 
+pub mod changeset;
 pub mod filter;
 pub mod partial;
 pub mod walk;
@@ -103,9 +104,12 @@ pub fn check(changes: &ChangeSet, settings: &Settings) -> Report {
 
     let mut report = Report::default();
     report.notices.extend(changes.notices.iter().cloned());
+    report.notices.extend(settings.notices.iter().cloned());
     for result in results {
         report.add_file(result);
     }
+    changeset::run(changes, settings, &loader, &mut report);
+    report.apply_suppressions();
     report.finish();
     report
 }
