@@ -6,16 +6,17 @@ use crate::cli::{CheckArgs, ColorChoice, Format};
 use crate::engine;
 use crate::error::{Error, Result};
 use crate::finding::Severity;
-use crate::registry;
 use crate::report::{human, json};
+use crate::rules::declarative;
 use crate::settings::{Selection, Settings};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
 pub fn check(args: &CheckArgs) -> Result<i32> {
     let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
+    let known = declarative::catalog(args.rules_dir.as_deref())?;
     let settings = Settings {
-        selection: Selection::new(&args.select, &args.ignore)?,
+        selection: Selection::from_rules(known, &args.select, &args.ignore)?,
         ..Settings::default()
     };
     let mut changes = select_change(args, &cwd)?;
@@ -140,7 +141,9 @@ fn plain_diff_path(root: &Path, cwd: &Path, path: &str, notices: &mut Vec<String
         }
         candidate = comps.as_path();
     }
-    notices.push(format!("`{path}` from the diff does not exist in the working tree"));
+    notices.push(format!(
+        "`{path}` from the diff does not exist in the working tree"
+    ));
     root_relative(root, cwd, Path::new(path))
 }
 
@@ -170,31 +173,33 @@ fn root_relative(root: &Path, cwd: &Path, p: &Path) -> String {
     change::walk::relative_path(&root, &normal)
 }
 
-pub fn rules() -> i32 {
+pub fn rules(rules_dir: Option<&Path>) -> Result<i32> {
     let mut out = String::new();
-    for rule in registry::all() {
+    for rule in declarative::catalog(rules_dir)? {
         let meta = rule.meta();
         out.push_str(&format!(
-            "{:<22} {:<10} {:<8} {}\n",
+            "{:<24} {:<10} {:<8} {:<36} {}\n",
             meta.id,
             meta.scope.as_str(),
             meta.default_severity.as_str(),
+            declarative::source_of(rule),
             meta.summary
         ));
     }
-    let _ = write_output(None, &out);
-    0
+    write_output(None, &out)?;
+    Ok(0)
 }
 
-pub fn explain(id: &str) -> Result<i32> {
-    let rule = registry::find(id).ok_or_else(|| {
+pub fn explain(id: &str, rules_dir: Option<&Path>) -> Result<i32> {
+    let known = declarative::catalog(rules_dir)?;
+    let rule = known.iter().find(|r| r.meta().id == id).ok_or_else(|| {
         Error::usage(
             format!("unknown rule `{id}`"),
             Some("`agentlint rules` lists every rule".to_string()),
         )
     })?;
     let meta = rule.meta();
-    let text = format!(
+    let mut text = format!(
         "# {} ({}, default severity: {})\n\n{}\n\n{}\n",
         meta.id,
         meta.scope.as_str(),
@@ -202,6 +207,16 @@ pub fn explain(id: &str) -> Result<i32> {
         meta.summary,
         meta.docs_text()
     );
+    if let crate::registry::Registered::Ast(ast) = rule {
+        if let Some(query) = ast.as_query() {
+            text.push_str(&format!(
+                "\n## Definition\nDeclarative rule from `{}`; tree-sitter query (anchor `@{}`):\n```scheme\n{}\n```\n",
+                query.origin(),
+                query.anchor(),
+                query.query_text().trim_end()
+            ));
+        }
+    }
     write_output(None, &text)?;
     Ok(0)
 }

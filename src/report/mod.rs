@@ -119,7 +119,8 @@ impl Report {
 
     /// Sorts everything deterministically and computes the counts.
     pub fn finish(&mut self) {
-        self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.summary.findings = self.findings.len();
         self.summary.by_rule.clear();
         for f in &self.findings {
