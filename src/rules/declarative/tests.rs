@@ -19,12 +19,12 @@ query = '''
 fn error_of(text: &str) -> (String, String) {
     match compile_str("bad.toml", text) {
         Ok(rule) => panic!("expected an error, compiled {rule:?}"),
-        Err(Error::Input { message, span, .. }) => {
-            let start = span.offset();
+        Err(Error::Input(e)) => {
+            let start = e.span.offset();
             let covered = text
-                .get(start..start + span.len())
+                .get(start..start + e.span.len())
                 .unwrap_or("<out of range>");
-            (message, covered.to_string())
+            (e.message, covered.to_string())
         }
         Err(other) => panic!("expected an error located in the file, got {other:?}"),
     }
@@ -165,9 +165,10 @@ fn duplicate_ids_across_user_files_are_rejected() {
     )
     .expect("write");
     let err = catalog(Some(dir.path())).expect_err("duplicate");
-    let Error::Input { message, src, .. } = err else {
+    let Error::Input(e) = err else {
         panic!("expected a located error, got {err:?}");
     };
+    let (message, src) = (e.message, e.src);
     assert!(
         message.contains("duplicate rule id `dup-rule`"),
         "{message}"
