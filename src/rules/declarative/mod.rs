@@ -482,18 +482,18 @@ fn is_kebab_case(id: &str) -> bool {
 fn compile_query(name: &str, text: &str, source: &Spanned<String>, field: &str) -> Result<Query> {
     let query = Query::new(&python(), source.get_ref()).map_err(|e| {
         // Names (node types, fields, captures) come quoted.
-        let name = e.message.trim_matches('"');
+        let quoted = e.message.trim_matches('"');
         let (what, len) = match e.kind {
             QueryErrorKind::Syntax => ("syntax error".to_string(), 1),
             QueryErrorKind::NodeType => (
-                format!("`{name}` is not a node type of the Python grammar"),
-                name.len(),
+                format!("`{quoted}` is not a node type of the Python grammar"),
+                quoted.len(),
             ),
             QueryErrorKind::Field => (
-                format!("`{name}` is not a field of the Python grammar"),
-                name.len(),
+                format!("`{quoted}` is not a field of the Python grammar"),
+                quoted.len(),
             ),
-            QueryErrorKind::Capture => (format!("unknown capture `@{name}`"), name.len()),
+            QueryErrorKind::Capture => (format!("unknown capture `@{quoted}`"), quoted.len()),
             QueryErrorKind::Predicate => (format!("invalid predicate: {}", e.message), 1),
             QueryErrorKind::Structure => ("impossible pattern structure".to_string(), 1),
             QueryErrorKind::Language => (format!("language error: {}", e.message), 1),

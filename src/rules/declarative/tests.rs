@@ -20,6 +20,7 @@ fn error_of(text: &str) -> (String, String) {
     match compile_str("bad.toml", text) {
         Ok(rule) => panic!("expected an error, compiled {rule:?}"),
         Err(Error::Input(e)) => {
+            assert_eq!(e.src.name(), "bad.toml", "the error names the rule file");
             let start = e.span.offset();
             let covered = text
                 .get(start..start + e.span.len())
