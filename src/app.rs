@@ -7,8 +7,8 @@ use crate::config::resolve::{self, Overrides};
 use crate::engine;
 use crate::error::{Error, Result};
 use crate::finding::Severity;
-use crate::registry;
 use crate::report::{human, json};
+use crate::rules::declarative;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
@@ -22,6 +22,7 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             ignore: args.ignore.clone(),
             manifest: args.manifest.clone(),
             agent_config: args.agent_config.clone(),
+            rules_dir: args.rules_dir.clone(),
         },
     )?;
     let mut changes = select_change(args, &cwd)?;
@@ -183,20 +184,21 @@ fn root_relative(root: &Path, cwd: &Path, p: &Path) -> String {
     change::walk::relative_path(&root, &normal)
 }
 
-pub fn rules() -> i32 {
+pub fn rules(rules_dir: Option<&Path>) -> Result<i32> {
     let mut out = String::new();
-    for rule in registry::all() {
+    for rule in declarative::catalog(rules_dir)? {
         let meta = rule.meta();
         out.push_str(&format!(
-            "{:<22} {:<10} {:<8} {}\n",
+            "{:<24} {:<10} {:<8} {:<36} {}\n",
             meta.id,
             meta.scope.as_str(),
             meta.default_severity.as_str(),
+            declarative::source_of(rule),
             meta.summary
         ));
     }
-    let _ = write_output(None, &out);
-    0
+    write_output(None, &out)?;
+    Ok(0)
 }
 
 pub fn init(path: &Path) -> Result<i32> {
@@ -205,15 +207,16 @@ pub fn init(path: &Path) -> Result<i32> {
     Ok(0)
 }
 
-pub fn explain(id: &str) -> Result<i32> {
-    let rule = registry::find(id).ok_or_else(|| {
+pub fn explain(id: &str, rules_dir: Option<&Path>) -> Result<i32> {
+    let known = declarative::catalog(rules_dir)?;
+    let rule = known.iter().find(|r| r.meta().id == id).ok_or_else(|| {
         Error::usage(
             format!("unknown rule `{id}`"),
             Some("`agentlint rules` lists every rule".to_string()),
         )
     })?;
     let meta = rule.meta();
-    let text = format!(
+    let mut text = format!(
         "# {} ({}, default severity: {})\n\n{}\n\n{}\n",
         meta.id,
         meta.scope.as_str(),
@@ -221,6 +224,16 @@ pub fn explain(id: &str) -> Result<i32> {
         meta.summary,
         meta.docs_text()
     );
+    if let crate::registry::Registered::Ast(ast) = rule {
+        if let Some(query) = ast.as_query() {
+            text.push_str(&format!(
+                "\n## Definition\nDeclarative rule from `{}`; tree-sitter query (anchor `@{}`):\n```scheme\n{}\n```\n",
+                query.origin(),
+                query.anchor(),
+                query.query_text().trim_end()
+            ));
+        }
+    }
     write_output(None, &text)?;
     Ok(0)
 }

@@ -22,12 +22,19 @@ pub struct Cli {
 pub enum Command {
     /// Lint the changed lines of a change set.
     Check(CheckArgs),
-    /// List every rule.
-    Rules,
+    /// List every rule (built-in and declarative).
+    Rules {
+        /// Also list the declarative rules (*.toml) in DIR.
+        #[arg(long, value_name = "DIR")]
+        rules_dir: Option<PathBuf>,
+    },
     /// Print a rule's documentation.
     Explain {
         /// Rule id, e.g. `broad-except`.
         rule: String,
+        /// Also look in the declarative rules (*.toml) in DIR.
+        #[arg(long, value_name = "DIR")]
+        rules_dir: Option<PathBuf>,
     },
     /// Write a commented starter `agentlint.toml` (never overwrites).
     Init {
@@ -80,6 +87,9 @@ pub struct CheckArgs {
     /// Do not run these rules (comma-separated ids).
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub ignore: Vec<String>,
+    /// Load declarative rules (*.toml) from DIR next to the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub rules_dir: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
