@@ -12,6 +12,7 @@ pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod finding;
+pub mod hook;
 pub mod registry;
 pub mod report;
 pub mod rule;

@@ -12,6 +12,7 @@ fn main() -> ExitCode {
         Command::Check(args) => app::check(args),
         Command::Rules => Ok(app::rules()),
         Command::Explain { rule } => app::explain(rule),
+        Command::InstallHook(args) => app::install_hook(args),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

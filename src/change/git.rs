@@ -119,7 +119,8 @@ impl Repo {
                 .map(|(d, _)| d.to_string())
             {
                 for part in ["clean", "smudge", "process"] {
-                    self.filter_overrides.push(format!("filter.{driver}.{part}="));
+                    self.filter_overrides
+                        .push(format!("filter.{driver}.{part}="));
                 }
                 self.filter_overrides
                     .push(format!("filter.{driver}.required=false"));
@@ -178,7 +179,12 @@ impl Repo {
     fn explain_missing_base(&self, reference: &str) -> Error {
         let verify = |rev: &str| {
             let mut cmd = self.command();
-            cmd.args(["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")]);
+            cmd.args([
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("{rev}^{{commit}}"),
+            ]);
             run(cmd, "rev-parse").is_ok()
         };
         if !verify(reference) {
@@ -232,13 +238,15 @@ impl Repo {
         Self::diff_args(&mut cmd);
         cmd.args([base.as_str(), "--"]);
         let diff = run(cmd, "diff")?;
-        let mut files: Vec<ChangedFile> = unidiff::parse(&diff).into_iter().map(|d| d.file).collect();
+        let mut files: Vec<ChangedFile> =
+            unidiff::parse(&diff).into_iter().map(|d| d.file).collect();
 
         let mut cmd = self.command();
         cmd.args(["ls-files", "--others", "--exclude-standard", "-z", "--"]);
         let untracked = run(cmd, "ls-files")?;
         for path in untracked.split(|&b| b == 0).filter(|p| !p.is_empty()) {
-            let mut file = ChangedFile::new(String::from_utf8_lossy(path).into_owned(), Status::Added);
+            let mut file =
+                ChangedFile::new(String::from_utf8_lossy(path).into_owned(), Status::Added);
             file.lines = ChangedLines::All;
             files.push(file);
         }
@@ -262,7 +270,12 @@ impl Repo {
         let parsed: Vec<DiffFile> = unidiff::parse(&diff);
         let wanted: Vec<String> = parsed
             .iter()
-            .filter(|d| matches!(d.file.status, Status::Added | Status::Modified | Status::Renamed))
+            .filter(|d| {
+                matches!(
+                    d.file.status,
+                    Status::Added | Status::Modified | Status::Renamed
+                )
+            })
             .filter_map(|d| d.new_oid.clone())
             .collect();
         let mut blobs = self.cat_blobs(&wanted)?;
@@ -302,11 +315,17 @@ impl Repo {
             help: None,
         };
         let mut child = cmd.spawn().map_err(git_err)?;
-        let mut stdin = child.stdin.take().ok_or_else(|| git_err(std::io::ErrorKind::BrokenPipe.into()))?;
+        let mut stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| git_err(std::io::ErrorKind::BrokenPipe.into()))?;
         let request: String = oids.iter().map(|o| format!("{o}\n")).collect();
         // Write from another thread so a full stdout pipe cannot deadlock us.
         let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
-        let stdout = child.stdout.take().ok_or_else(|| git_err(std::io::ErrorKind::BrokenPipe.into()))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| git_err(std::io::ErrorKind::BrokenPipe.into()))?;
         let mut reader = BufReader::new(stdout);
         for _ in oids {
             let mut header = String::new();
@@ -314,7 +333,8 @@ impl Repo {
                 break;
             }
             let mut parts = header.split_whitespace();
-            let (Some(oid), Some(kind), Some(size)) = (parts.next(), parts.next(), parts.next()) else {
+            let (Some(oid), Some(kind), Some(size)) = (parts.next(), parts.next(), parts.next())
+            else {
                 continue; // "<oid> missing"
             };
             let size: usize = size.parse().unwrap_or(0);
@@ -330,4 +350,30 @@ impl Repo {
         let _ = child.wait();
         Ok(blobs)
     }
+}
+
+/// Where git looks for hooks in the repository containing `dir`: honours
+/// `core.hooksPath` and linked worktrees (`git rev-parse --git-path
+/// hooks`), as an absolute path. Runs no hook and reads no file content.
+pub fn hooks_dir(dir: &Path) -> Result<PathBuf> {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(dir)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .stdin(Stdio::null())
+        .args(["rev-parse", "--path-format=absolute", "--git-path", "hooks"]);
+    let out = run(cmd, "rev-parse --git-path hooks").map_err(|e| match e {
+        Error::Git { stderr, .. } if stderr.contains("not a git repository") => Error::usage(
+            format!("`{}` is not inside a git repository", dir.display()),
+            Some("run `agentlint install-hook` inside the repository to protect".into()),
+        ),
+        other => other,
+    })?;
+    let text = String::from_utf8_lossy(&out);
+    let path = PathBuf::from(text.trim_end_matches(['\n', '\r']));
+    Ok(if path.is_absolute() {
+        path
+    } else {
+        dir.join(path)
+    })
 }

@@ -66,7 +66,10 @@ pub fn check(changes: &ChangeSet, settings: &Settings) -> Report {
         .all(|r| !r.needles(&settings.options).is_empty());
     let finders: Vec<Finder<'_>> = needles.iter().map(|n| Finder::new(n)).collect();
     let dispatcher = Dispatcher::new(&language, ast_rules);
-    let canonical_root = changes.root.canonicalize().unwrap_or_else(|_| changes.root.clone());
+    let canonical_root = changes
+        .root
+        .canonicalize()
+        .unwrap_or_else(|_| changes.root.clone());
     let loader = Loader {
         root: &changes.root,
         canonical_root: &canonical_root,
@@ -84,7 +87,15 @@ pub fn check(changes: &ChangeSet, settings: &Settings) -> Report {
                 parser
             },
             |parser, file| {
-                check_file(file, &loader, parser, &dispatcher, &finders, prefilter, settings)
+                check_file(
+                    file,
+                    &loader,
+                    parser,
+                    &dispatcher,
+                    &finders,
+                    prefilter,
+                    settings,
+                )
             },
         )
         .collect();
@@ -109,12 +120,15 @@ impl Loader<'_> {
     fn read(&self, rel: &str) -> Result<Vec<u8>, SkipReason> {
         let rel_path = Path::new(rel);
         let escapes = rel_path.is_absolute()
-            || rel_path.components().any(|c| matches!(c, Component::ParentDir));
+            || rel_path
+                .components()
+                .any(|c| matches!(c, Component::ParentDir));
         if escapes && !self.allow_outside {
             return Err(SkipReason::OutsideRoot);
         }
         let full: PathBuf = self.root.join(rel_path);
-        let meta = std::fs::symlink_metadata(&full).map_err(|e| SkipReason::Unreadable(e.to_string()))?;
+        let meta =
+            std::fs::symlink_metadata(&full).map_err(|e| SkipReason::Unreadable(e.to_string()))?;
         if meta.file_type().is_symlink() {
             return Err(SkipReason::Symlink);
         }

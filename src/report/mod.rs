@@ -2,8 +2,12 @@
 //! nothing is silently dropped. Printers turn it into bytes; they never
 //! decide what is in it.
 
+pub mod compact;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
+pub mod statistics;
 
 use crate::engine::{FileResult, Outcome};
 use crate::finding::{Finding, Severity};
@@ -119,7 +123,8 @@ impl Report {
 
     /// Sorts everything deterministically and computes the counts.
     pub fn finish(&mut self) {
-        self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.summary.findings = self.findings.len();
         self.summary.by_rule.clear();
         for f in &self.findings {
