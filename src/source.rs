@@ -106,7 +106,7 @@ mod tests {
                 column: 10
             }
         );
-        let x = text.find('x').unwrap();
+        let x = text.rfind('x').unwrap();
         assert_eq!(index.position(text, x), Position { line: 2, column: 1 });
         assert_eq!(index.line_count(), 3);
     }

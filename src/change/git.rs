@@ -232,18 +232,33 @@ impl Repo {
     /// Changes from the merge-base of `reference` and HEAD to the working
     /// tree, plus untracked files that are not ignored.
     pub fn since(mut self, reference: &str) -> Result<ChangeSet> {
-        let base = self.merge_base(reference)?;
-        self.neutralize_filters()?;
-        let mut cmd = self.command();
-        Self::diff_args(&mut cmd);
-        cmd.args([base.as_str(), "--"]);
-        let diff = run(cmd, "diff")?;
+        // Untracked files do not depend on the merge-base: list them while
+        // the merge-base and the diff are computed.
+        let mut ls_files = self.command();
+        ls_files.args(["ls-files", "--others", "--exclude-standard", "-z", "--"]);
+        let (tracked, untracked) = std::thread::scope(|scope| {
+            let untracked = scope.spawn(move || run(ls_files, "ls-files"));
+            let tracked = (|| {
+                let base = self.merge_base(reference)?;
+                self.neutralize_filters()?;
+                let mut cmd = self.command();
+                Self::diff_args(&mut cmd);
+                cmd.args([base.as_str(), "--"]);
+                Ok::<_, Error>((base, run(cmd, "diff")?))
+            })();
+            let untracked = untracked.join().unwrap_or_else(|_| {
+                Err(Error::Git {
+                    what: "ls-files".into(),
+                    stderr: "the thread running git panicked".into(),
+                    help: None,
+                })
+            });
+            (tracked, untracked)
+        });
+        let (base, diff) = tracked?;
+        let untracked = untracked?;
         let mut files: Vec<ChangedFile> =
             unidiff::parse(&diff).into_iter().map(|d| d.file).collect();
-
-        let mut cmd = self.command();
-        cmd.args(["ls-files", "--others", "--exclude-standard", "-z", "--"]);
-        let untracked = run(cmd, "ls-files")?;
         for path in untracked.split(|&b| b == 0).filter(|p| !p.is_empty()) {
             let mut file =
                 ChangedFile::new(String::from_utf8_lossy(path).into_owned(), Status::Added);

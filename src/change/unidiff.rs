@@ -408,15 +408,19 @@ deleted file mode 100644\n\
 
     #[test]
     fn plain_diff_u_with_context() {
-        let diff = b"--- src/a.py\t2024-01-01 00:00:00\n\
-+++ src/a.py\t2024-01-02 00:00:00\n\
-@@ -1,4 +1,5 @@\n\
- import os\n\
--x = 1\n\
-+x = 2\n\
-+y = 3\n\
- \n\
- def f():\n";
+        // Context lines start with a space, so no `\` line continuations here.
+        let diff = concat!(
+            "--- src/a.py\t2024-01-01 00:00:00\n",
+            "+++ src/a.py\t2024-01-02 00:00:00\n",
+            "@@ -1,4 +1,5 @@\n",
+            " import os\n",
+            "-x = 1\n",
+            "+x = 2\n",
+            "+y = 3\n",
+            " \n",
+            " def f():\n",
+        )
+        .as_bytes();
         let files = parse(diff);
         assert_eq!(files.len(), 1);
         assert!(!files[0].git_style);

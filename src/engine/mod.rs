@@ -64,7 +64,7 @@ pub fn check(changes: &ChangeSet, settings: &Settings) -> Report {
     let prefilter = ast_rules
         .iter()
         .all(|r| !r.needles(&settings.options).is_empty());
-    let finders: Vec<Finder<'_>> = needles.iter().map(|n| Finder::new(n)).collect();
+    let finders: Vec<Finder<'_>> = needles.iter().map(Finder::new).collect();
     let dispatcher = Dispatcher::new(&language, ast_rules);
     let canonical_root = changes
         .root

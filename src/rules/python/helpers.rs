@@ -219,7 +219,7 @@ impl Imports {
 
     /// The builtin an expression names (`Exception`, `builtins.Exception`,
     /// or an alias imported from `builtins`), if any.
-    pub fn builtin_name<'s>(&self, node: Node<'_>, source: &'s [u8]) -> Option<String> {
+    pub fn builtin_name(&self, node: Node<'_>, source: &[u8]) -> Option<String> {
         let node = unparenthesize(node);
         if node.kind() == "identifier" {
             let name = std::str::from_utf8(&source[node.byte_range()]).ok()?;
