@@ -17,6 +17,12 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
         selection: Selection::new(&args.select, &args.ignore)?,
         ..Settings::default()
     };
+    if args.sarif_category.is_some() && args.format != Format::Sarif {
+        return Err(Error::usage(
+            "`--sarif-category` only applies to `--format sarif`",
+            Some("add `--format sarif`, or drop `--sarif-category`".to_string()),
+        ));
+    }
     let mut changes = select_change(args, &cwd)?;
     if !matches!(changes.mode, Mode::All) {
         let prefixes = args

@@ -190,3 +190,34 @@ fn note_threshold_counts_notes() {
     assert_eq!(report.exit_code(Some(Severity::Warning)), 0);
     assert_eq!(report.exit_code(None), 0);
 }
+
+#[test]
+fn sarif_category_needs_the_sarif_format() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("a.py"), "x = 1\n").expect("write");
+    let (code, _, stderr) = agentlint_in(
+        dir.path(),
+        &[
+            "check",
+            "--all",
+            "--format",
+            "json",
+            "--sarif-category",
+            "x",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--sarif-category"), "{stderr}");
+    let (code, _, stderr) = agentlint_in(
+        dir.path(),
+        &[
+            "check",
+            "--all",
+            "--format",
+            "sarif",
+            "--sarif-category",
+            "x",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+}

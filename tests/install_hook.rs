@@ -158,3 +158,36 @@ fn outside_a_repository_is_a_usage_error() {
     assert_eq!(code, 2);
     assert!(stderr.contains("not inside a git repository"), "{stderr}");
 }
+
+#[cfg(unix)]
+#[test]
+fn the_fallback_path_is_quoted_for_the_shell() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let odd = dir.path().join("it's a $dir `x`");
+    std::fs::create_dir_all(&odd).expect("mkdir");
+    let fake = odd.join("agentlint");
+    std::fs::write(&fake, "#!/bin/sh\necho \"ran: $*\"\n").expect("write");
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let hook = dir.path().join("pre-commit");
+    std::fs::write(&hook, agentlint::hook::script(Some(&fake))).expect("write");
+    let out = std::process::Command::new("sh")
+        .arg(&hook)
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .expect("sh runs");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "ran: check --staged\n"
+    );
+
+    // Neither on PATH nor at the fallback: a clear message and exit 1.
+    std::fs::remove_file(&fake).expect("rm");
+    let out = std::process::Command::new("sh")
+        .arg(&hook)
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .expect("sh runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not on PATH"));
+}

@@ -99,7 +99,11 @@ fn pre_commit_runs_agentlint_through_the_manifest() {
     let pc = PreCommit {
         argv,
         home: tempfile::tempdir().expect("tempdir"),
-        path: format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default()),
+        path: format!(
+            "{}:{}",
+            bin_dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        ),
     };
     let (hooks, rev) = hook_repo();
 
@@ -121,8 +125,14 @@ fn pre_commit_runs_agentlint_through_the_manifest() {
     let out = pc.run(repo.path(), &["run", "agentlint"]);
     let said = text(&out);
     assert_eq!(out.status.code(), Some(1), "{said}");
-    assert!(said.contains("app.py") && said.contains("bare-except"), "{said}");
-    assert!(!said.contains("legacy.py"), "only the change is linted: {said}");
+    assert!(
+        said.contains("app.py") && said.contains("bare-except"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("legacy.py"),
+        "only the change is linted: {said}"
+    );
 
     // A good change staged over bad unstaged edits: pre-commit stashes the
     // unstaged part and the hook sees only what is committed.
@@ -131,16 +141,29 @@ fn pre_commit_runs_agentlint_through_the_manifest() {
     repo.write("app.py", BAD);
     let out = pc.run(repo.path(), &["run", "agentlint"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert_eq!(std::fs::read_to_string(repo.path().join("app.py")).expect("read"), BAD);
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("app.py")).expect("read"),
+        BAD
+    );
 
     // The second hook lints whole files that pre-commit passes.
     let out = pc.run(
         repo.path(),
-        &["run", "agentlint-all", "--hook-stage", "manual", "--files", "legacy.py"],
+        &[
+            "run",
+            "agentlint-all",
+            "--hook-stage",
+            "manual",
+            "--files",
+            "legacy.py",
+        ],
     );
     let said = text(&out);
     assert_eq!(out.status.code(), Some(1), "{said}");
-    assert!(said.contains("legacy.py") && said.contains("bare-except"), "{said}");
+    assert!(
+        said.contains("legacy.py") && said.contains("bare-except"),
+        "{said}"
+    );
 
     // Installed as the git hook, it stops the commit.
     let out = pc.run(repo.path(), &["install"]);
@@ -155,5 +178,42 @@ fn pre_commit_runs_agentlint_through_the_manifest() {
         .expect("git runs");
     let said = text(&out);
     assert!(!out.status.success(), "the commit was stopped: {said}");
+    assert!(said.contains("bare-except"), "{said}");
+}
+
+/// The manifest exactly as users get it, `language: rust` included:
+/// pre-commit clones this repository at HEAD and builds agentlint with
+/// `cargo install` (about ten minutes on two shared cores), so this runs
+/// only when asked: `AGENTLINT_PRE_COMMIT_RUST=1 cargo test --test pre_commit`.
+#[test]
+fn pre_commit_builds_agentlint_with_language_rust() {
+    if !support::required("AGENTLINT_PRE_COMMIT_RUST") {
+        println!("SKIPPED: set AGENTLINT_PRE_COMMIT_RUST=1 to build agentlint through pre-commit's `language: rust`");
+        return;
+    }
+    let Some(argv) = pre_commit_command() else {
+        panic!("AGENTLINT_PRE_COMMIT_RUST=1 but pre-commit is not installed");
+    };
+    let pc = PreCommit {
+        argv,
+        home: tempfile::tempdir().expect("tempdir"),
+        path: std::env::var("PATH").unwrap_or_default(),
+    };
+    let head = git(&repo_root(), &["rev-parse", "HEAD"]);
+    let rev = String::from_utf8_lossy(&head.stdout).trim().to_string();
+    let repo = Repo::new();
+    repo.write(
+        ".pre-commit-config.yaml",
+        format!(
+            "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: agentlint\n",
+            repo_root().display()
+        ),
+    );
+    repo.commit_all("base");
+    repo.write("app.py", BAD);
+    repo.git(&["add", "app.py"]);
+    let out = pc.run(repo.path(), &["run", "agentlint"]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
     assert!(said.contains("bare-except"), "{said}");
 }

@@ -246,6 +246,14 @@ fn fixture_output_is_schema_valid_and_complete() {
 }
 
 #[test]
+fn demo_results_snapshot() {
+    // The results only: the rules' descriptors change with their docs.
+    let doc = sarif_of(&repo_root(), &["--all", "fixtures/demo/agent"]);
+    let pretty = serde_json::to_string_pretty(results(&doc)).expect("json");
+    insta::assert_snapshot!("demo_sarif_results", pretty);
+}
+
+#[test]
 fn the_schema_rejects_what_code_scanning_rejects() {
     // The validator must be able to fail: a wrong version, a missing
     // message and a non-integer line are each reported.
