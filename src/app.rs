@@ -2,7 +2,7 @@
 //! engine, print. Returns the process exit code.
 
 use crate::change::{self, git::Repo, unidiff, ChangeSet, Mode};
-use crate::cli::{CheckArgs, ColorChoice, Format};
+use crate::cli::{AuditArgs, CheckArgs, ColorChoice, Format, TelemetryFormatArg};
 use crate::engine;
 use crate::error::{Error, Result};
 use crate::finding::Severity;
@@ -204,4 +204,48 @@ pub fn explain(id: &str) -> Result<i32> {
     );
     write_output(None, &text)?;
     Ok(0)
+}
+
+/// `agentlint audit`: read telemetry, run the telemetry rules, print.
+pub fn audit(args: &AuditArgs) -> Result<i32> {
+    use crate::audit::read::{Input, TelemetryFormat};
+    let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
+    let selection = Selection::new(&args.select, &args.ignore)?;
+    let mut inputs = Vec::with_capacity(args.telemetry.len());
+    for path in &args.telemetry {
+        if path == Path::new("-") {
+            if inputs.contains(&Input::Stdin) {
+                return Err(Error::usage("`-` (standard input) given twice", None));
+            }
+            inputs.push(Input::Stdin);
+        } else if !path.exists() {
+            return Err(Error::io(
+                "read",
+                path,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
+            ));
+        } else {
+            inputs.push(Input::Path(path.clone()));
+        }
+    }
+    let mut policy = crate::audit::policy::AuditPolicy::default();
+    if let Some(ws) = &args.workspace {
+        policy.workspace = Some(cwd.join(ws));
+    }
+    let options = crate::audit::AuditOptions {
+        format: match args.telemetry_format {
+            TelemetryFormatArg::Auto => None,
+            TelemetryFormatArg::Design => Some(TelemetryFormat::Design),
+            TelemetryFormatArg::ClaudeCode => Some(TelemetryFormat::ClaudeCode),
+            TelemetryFormatArg::Codex => Some(TelemetryFormat::Codex),
+        },
+        selection,
+    };
+    let report = crate::audit::audit(&inputs, &policy, &options);
+    let rendered = match args.format {
+        Format::Human => crate::audit::print::human(&report),
+        Format::Json => crate::audit::print::json(&report),
+    };
+    write_output(args.output.as_deref(), &rendered)?;
+    Ok(report.exit_code(Severity::Warning))
 }

@@ -20,6 +20,9 @@ pub struct Cli {
 pub enum Command {
     /// Lint the changed lines of a change set.
     Check(CheckArgs),
+    /// Audit an agent's telemetry after a run (design JSONL, Claude Code
+    /// transcripts, Codex rollouts).
+    Audit(AuditArgs),
     /// List every rule.
     Rules,
     /// Print a rule's documentation.
@@ -81,4 +84,43 @@ pub struct CheckArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TelemetryFormatArg {
+    /// Detect each file's format from its first readable line.
+    Auto,
+    /// The design document's JSONL (`tool_call`, `model_output`, `checkpoint`).
+    Design,
+    /// Claude Code session transcripts.
+    ClaudeCode,
+    /// Codex CLI rollout files.
+    Codex,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Telemetry files, or folders (every `*.jsonl` below), or `-` for
+    /// standard input.
+    #[arg(required = true, value_name = "TELEMETRY")]
+    pub telemetry: Vec<PathBuf>,
+    /// The agent's workspace; writes outside it are flagged. Default: each
+    /// session's working directory where the telemetry records one.
+    #[arg(long, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// Read every input as this format instead of detecting it.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub telemetry_format: TelemetryFormatArg,
+    /// Only run these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+    /// Do not run these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }

@@ -10,6 +10,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Check(args) => app::check(args),
+        Command::Audit(args) => app::audit(args),
         Command::Rules => Ok(app::rules()),
         Command::Explain { rule } => app::explain(rule),
     };

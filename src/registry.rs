@@ -2,6 +2,7 @@
 
 use crate::rule::{AstRule, ChangeRule, RuleMeta, TelemetryRule};
 use crate::rules::python;
+use crate::rules::telemetry;
 
 /// A registered rule, by the stage that runs it.
 pub enum Registered {
@@ -30,6 +31,16 @@ static RULES: &[Registered] = &[
     Registered::Ast(&python::bare_except::BareExcept),
     Registered::Ast(&python::broad_except::BroadExcept),
     Registered::Ast(&python::log_not_at_entry::LogNotAtEntry),
+    Registered::Telemetry(&telemetry::telemetry_parse_error::TelemetryParseError),
+    Registered::Telemetry(&telemetry::telemetry_out_of_order::TelemetryOutOfOrder),
+    Registered::Telemetry(&telemetry::unsafe_shell::UnsafeShell),
+    Registered::Telemetry(&telemetry::network_egress::NetworkEgress),
+    Registered::Telemetry(&telemetry::write_outside_workspace::WriteOutsideWorkspace),
+    Registered::Telemetry(&telemetry::checkpoint_missed::CheckpointMissed),
+    Registered::Telemetry(&telemetry::token_limit::TokenLimit),
+    Registered::Telemetry(&telemetry::pacing_degradation::PacingDegradation),
+    Registered::Telemetry(&telemetry::priority_drift::PriorityDrift),
+    Registered::Telemetry(&telemetry::file_proximity_batching::FileProximityBatching),
 ];
 
 pub fn all() -> &'static [Registered] {

@@ -179,8 +179,10 @@ pub trait ChangeRule: Send + Sync {
     fn meta(&self) -> &'static RuleMeta;
 }
 
-/// A check over an agent's normalized telemetry. Its context is defined
-/// with the audit.
+/// A check over an agent's normalized telemetry: it reads the whole
+/// timeline (every session, in time order) and the audit policy, and
+/// reports through the context (see `crate::audit::AuditContext`).
 pub trait TelemetryRule: Send + Sync {
     fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, cx: &mut crate::audit::AuditContext<'_>);
 }

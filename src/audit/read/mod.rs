@@ -1,0 +1,450 @@
+//! Telemetry readers: one per format, each turning lines into normalized
+//! [`Event`]s. Files are streamed line by line with one reused buffer, so
+//! memory follows the number of events, not the size of the file; files
+//! are read in parallel.
+
+pub mod claude;
+pub mod codex;
+pub mod design;
+mod fields;
+
+use crate::audit::event::{Event, EventKind};
+use crate::audit::paths;
+use crate::audit::policy::AuditPolicy;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The telemetry formats agentlint reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TelemetryFormat {
+    /// The design document's JSONL (`tool_call`, `model_output`, plus our
+    /// `checkpoint`).
+    Design,
+    /// Claude Code session transcripts (`~/.claude/projects/*/*.jsonl`).
+    ClaudeCode,
+    /// Codex CLI rollout files (`~/.codex/sessions/**/rollout-*.jsonl`).
+    Codex,
+}
+
+impl TelemetryFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TelemetryFormat::Design => "design",
+            TelemetryFormat::ClaudeCode => "claude-code",
+            TelemetryFormat::Codex => "codex",
+        }
+    }
+}
+
+/// One telemetry input as given on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Path(PathBuf),
+    Stdin,
+}
+
+/// A line that could not be read, kept with its location.
+#[derive(Debug, Clone)]
+pub struct ParseError {
+    pub file: u32,
+    pub line: u32,
+    pub line_chars: u32,
+    pub offset: u64,
+    pub message: String,
+}
+
+/// What reading one file gave.
+#[derive(Debug, Default)]
+pub struct FileRead {
+    /// The file as given (`<stdin>` for standard input).
+    pub name: String,
+    pub format: Option<TelemetryFormat>,
+    pub lines: u64,
+    /// Lines of a known shape that carry nothing the audit uses.
+    pub ignored: u64,
+    pub sessions: BTreeMap<Arc<str>, Vec<Event>>,
+    pub errors: Vec<ParseError>,
+    /// The file could not be opened or read to the end.
+    pub io_error: Option<String>,
+}
+
+/// Lists the telemetry files of the inputs: files as given, every
+/// `*.jsonl` below a folder (sorted), `-` for standard input.
+pub fn expand_inputs(inputs: &[Input]) -> Vec<(String, Input)> {
+    let mut out = Vec::new();
+    for input in inputs {
+        match input {
+            Input::Stdin => out.push(("<stdin>".to_string(), Input::Stdin)),
+            Input::Path(path) if path.is_dir() => {
+                let mut found: Vec<PathBuf> = ignore::WalkBuilder::new(path)
+                    .standard_filters(false)
+                    .follow_links(false)
+                    .build()
+                    .filter_map(|entry| entry.ok())
+                    .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+                    .map(|e| e.into_path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+                    .collect();
+                found.sort();
+                out.extend(
+                    found
+                        .into_iter()
+                        .map(|p| (p.display().to_string(), Input::Path(p))),
+                );
+            }
+            Input::Path(path) => out.push((path.display().to_string(), input.clone())),
+        }
+    }
+    out
+}
+
+/// Reads every input in parallel (one task per file).
+pub fn read_all(
+    files: &[(String, Input)],
+    policy: &AuditPolicy,
+    format: Option<TelemetryFormat>,
+) -> Vec<FileRead> {
+    files
+        .par_iter()
+        .enumerate()
+        .map(|(index, (name, input))| {
+            let opened: std::io::Result<Box<dyn Read + Send>> = match input {
+                Input::Stdin => Ok(Box::new(std::io::stdin())),
+                Input::Path(path) => {
+                    std::fs::File::open(path).map(|f| Box::new(f) as Box<dyn Read + Send>)
+                }
+            };
+            match opened {
+                Ok(reader) => read_stream(reader, name, index as u32, policy, format),
+                Err(e) => FileRead {
+                    name: name.clone(),
+                    io_error: Some(format!("cannot open: {e}")),
+                    ..FileRead::default()
+                },
+            }
+        })
+        .collect()
+}
+
+/// Reads one stream line by line.
+pub fn read_stream(
+    reader: impl Read,
+    name: &str,
+    index: u32,
+    policy: &AuditPolicy,
+    format: Option<TelemetryFormat>,
+) -> FileRead {
+    let mut reader = BufReader::with_capacity(1 << 20, reader);
+    let mut sink = Sink::new(policy, index, name);
+    let mut parser: Option<Parser> = format.map(|f| Parser::new(f, name));
+    let mut read = FileRead {
+        name: name.to_string(),
+        format,
+        ..FileRead::default()
+    };
+    let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
+    let mut offset: u64 = 0;
+    let mut line_no: u32 = 0;
+    loop {
+        buf.clear();
+        let n = match reader.read_until(b'\n', &mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) => {
+                read.io_error = Some(format!("read failed after line {line_no}: {e}"));
+                break;
+            }
+        };
+        line_no = line_no.saturating_add(1);
+        read.lines += 1;
+        let mut line: &[u8] = &buf;
+        while let Some((&last, rest)) = line.split_last() {
+            if last == b'\n' || last == b'\r' {
+                line = rest;
+            } else {
+                break;
+            }
+        }
+        sink.begin_line(line_no, offset, line);
+        offset += n as u64;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        if parser.is_none() {
+            match detect(line) {
+                Some(f) => {
+                    parser = Some(Parser::new(f, name));
+                    read.format = Some(f);
+                }
+                None => {
+                    let message = match serde_json::from_slice::<serde::de::IgnoredAny>(line) {
+                        Ok(_) => "valid JSON, but not a line of any known telemetry format \
+                                  (design JSONL, Claude Code, Codex)"
+                            .to_string(),
+                        Err(e) => format!("not valid JSON: {e}"),
+                    };
+                    sink.error(message);
+                    continue;
+                }
+            }
+        }
+        if let Some(p) = parser.as_mut() {
+            let outcome = match p {
+                Parser::Design(p) => p.line(line, &mut sink),
+                Parser::Claude(p) => p.line(line, &mut sink),
+                Parser::Codex(p) => p.line(line, &mut sink),
+            };
+            match outcome {
+                Ok(Handled::Used) => {}
+                Ok(Handled::Ignored) => read.ignored += 1,
+                Err(message) => sink.error(message),
+            }
+        }
+        if buf.capacity() > (16 << 20) {
+            buf = Vec::with_capacity(64 * 1024);
+        }
+    }
+    read.sessions = sink.sessions;
+    read.errors = sink.errors;
+    read
+}
+
+/// Whether a line that parsed was used.
+pub enum Handled {
+    Used,
+    Ignored,
+}
+
+enum Parser {
+    Design(design::DesignParser),
+    Claude(claude::ClaudeParser),
+    Codex(codex::CodexParser),
+}
+
+impl Parser {
+    fn new(format: TelemetryFormat, name: &str) -> Self {
+        match format {
+            TelemetryFormat::Design => Parser::Design(design::DesignParser),
+            TelemetryFormat::ClaudeCode => Parser::Claude(claude::ClaudeParser::default()),
+            TelemetryFormat::Codex => Parser::Codex(codex::CodexParser::new(name)),
+        }
+    }
+}
+
+/// Detects the format from one line (the file's first readable one).
+pub fn detect(line: &[u8]) -> Option<TelemetryFormat> {
+    #[derive(serde::Deserialize)]
+    struct Probe<'a> {
+        #[serde(rename = "type", borrow, default)]
+        kind: Option<std::borrow::Cow<'a, str>>,
+        #[serde(default)]
+        payload: Option<serde::de::IgnoredAny>,
+        #[serde(rename = "sessionId", default)]
+        claude_session: Option<serde::de::IgnoredAny>,
+        #[serde(rename = "leafUuid", default)]
+        leaf: Option<serde::de::IgnoredAny>,
+    }
+    let probe: Probe<'_> = serde_json::from_slice(line).ok()?;
+    let kind = probe.kind?;
+    match kind.as_ref() {
+        "tool_call" | "model_output" | "checkpoint" => Some(TelemetryFormat::Design),
+        "session_meta" | "response_item" | "event_msg" | "turn_context" | "compacted"
+            if probe.payload.is_some() =>
+        {
+            Some(TelemetryFormat::Codex)
+        }
+        _ if probe.claude_session.is_some() || probe.leaf.is_some() => {
+            Some(TelemetryFormat::ClaudeCode)
+        }
+        _ => None,
+    }
+}
+
+/// Where the parsers put events and errors, with the current line's
+/// location and the policy for normalizing paths and attributing tasks.
+pub struct Sink<'p> {
+    policy: &'p AuditPolicy,
+    workspace: Option<String>,
+    home: Option<String>,
+    file: u32,
+    line: u32,
+    offset: u64,
+    line_chars: u32,
+    interned: HashMap<Box<str>, Arc<str>>,
+    sessions: BTreeMap<Arc<str>, Vec<Event>>,
+    errors: Vec<ParseError>,
+    /// Fallback session id for lines that carry none.
+    pub default_session: String,
+}
+
+impl<'p> Sink<'p> {
+    fn new(policy: &'p AuditPolicy, file: u32, name: &str) -> Self {
+        let stem = Path::new(name)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| name.to_string());
+        Sink {
+            policy,
+            workspace: policy
+                .workspace
+                .as_ref()
+                .map(|w| w.to_string_lossy().into_owned()),
+            home: policy
+                .home
+                .as_ref()
+                .map(|h| h.to_string_lossy().into_owned()),
+            file,
+            line: 0,
+            offset: 0,
+            line_chars: 0,
+            interned: HashMap::new(),
+            sessions: BTreeMap::new(),
+            errors: Vec::new(),
+            default_session: stem,
+        }
+    }
+
+    fn begin_line(&mut self, line: u32, offset: u64, text: &[u8]) {
+        self.line = line;
+        self.offset = offset;
+        // Characters = bytes that are not UTF-8 continuation bytes.
+        self.line_chars = text.iter().filter(|&&b| (b as i8) >= -0x40).count() as u32;
+    }
+
+    pub fn policy(&self) -> &AuditPolicy {
+        self.policy
+    }
+
+    fn error(&mut self, message: String) {
+        self.errors.push(ParseError {
+            file: self.file,
+            line: self.line,
+            line_chars: self.line_chars,
+            offset: self.offset,
+            message,
+        });
+    }
+
+    pub fn intern(&mut self, text: &str) -> Arc<str> {
+        if let Some(found) = self.interned.get(text) {
+            return found.clone();
+        }
+        let arc: Arc<str> = Arc::from(text);
+        self.interned.insert(Box::from(text), arc.clone());
+        arc
+    }
+
+    /// A new event at the current line.
+    pub fn event(&self, ts: i64, kind: EventKind) -> Event {
+        let mut ev = Event::new(ts, kind);
+        ev.file = self.file;
+        ev.line = self.line;
+        ev.line_chars = self.line_chars;
+        ev.offset = self.offset;
+        ev
+    }
+
+    /// Sets the event's tool name and, for tools configured as
+    /// checkpoints, its kind.
+    pub fn set_tool(&mut self, ev: &mut Event, name: &str) {
+        if self
+            .policy
+            .checkpoint_tools
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(name))
+        {
+            ev.kind = EventKind::Checkpoint;
+        }
+        ev.tool = Some(self.intern(name));
+    }
+
+    /// Normalizes `raw` (relative to `cwd` when given) into the event's
+    /// path and attributes the event to the manifest task of that path
+    /// unless it already names one.
+    pub fn set_path(&mut self, ev: &mut Event, raw: &str, cwd: Option<&str>) {
+        let normal = paths::normalize(
+            raw,
+            cwd,
+            self.workspace.as_deref().or(cwd),
+            self.home.as_deref(),
+        );
+        if ev.task.is_none() {
+            if let Some(task) = paths::attribute(&normal.shown, &self.policy.tasks) {
+                let id = task.id.clone();
+                ev.task = Some(self.intern(&id));
+            }
+        }
+        ev.outside = normal.outside;
+        ev.path = Some(self.intern(&normal.shown));
+    }
+
+    pub fn set_task(&mut self, ev: &mut Event, task: &str) {
+        ev.task = Some(self.intern(task));
+    }
+
+    pub fn push(&mut self, session: &str, ev: Event) {
+        match self.sessions.get_mut(session) {
+            Some(events) => events.push(ev),
+            None => {
+                self.sessions.insert(Arc::from(session), vec![ev]);
+            }
+        }
+    }
+
+    /// Parses `ts` or records an error for the current line.
+    pub fn timestamp(&self, ts: Option<&str>) -> Result<i64, String> {
+        match ts {
+            Some(text) => crate::audit::time::parse_ms(text)
+                .ok_or_else(|| format!("`timestamp` is not an RFC 3339 time: `{text}`")),
+            None => Err("no `timestamp` on a line that records an action".to_string()),
+        }
+    }
+}
+
+/// The kind of a tool by its name (case-insensitive).
+pub fn classify_tool(name: &str) -> EventKind {
+    let lower = name.to_ascii_lowercase();
+    let base = lower.rsplit("__").next().unwrap_or(&lower);
+    match base {
+        "write"
+        | "edit"
+        | "multiedit"
+        | "notebookedit"
+        | "apply_patch"
+        | "str_replace"
+        | "str_replace_editor"
+        | "str_replace_based_edit_tool"
+        | "write_file"
+        | "replace"
+        | "edit_file"
+        | "create_file"
+        | "insert"
+        | "create"
+        | "patch"
+        | "write_to_file" => EventKind::Write,
+        "read" | "read_file" | "read_many_files" | "view" | "open_file" | "notebookread"
+        | "cat" => EventKind::Read,
+        "bash" | "shell" | "shell_command" | "exec_command" | "exec" | "local_shell_call"
+        | "run_shell_command" | "run" | "execute_bash" | "execute_command" | "terminal"
+        | "container.exec" | "run_command" | "sh" => EventKind::Shell,
+        "glob"
+        | "grep"
+        | "grep_search"
+        | "search_file_content"
+        | "list_directory"
+        | "ls"
+        | "find"
+        | "search"
+        | "codebase_search"
+        | "file_search"
+        | "list_files" => EventKind::Search,
+        "todowrite" | "taskcreate" | "taskupdate" | "update_plan" | "write_todos"
+        | "task_tracker" => EventKind::TaskList,
+        "checkpoint" => EventKind::Checkpoint,
+        _ => EventKind::Other,
+    }
+}
