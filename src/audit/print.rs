@@ -53,7 +53,20 @@ fn session_block(out: &mut String, s: &SessionSummary) {
         .by_kind
         .iter()
         .filter(|(k, _)| !matches!(**k, "read" | "write" | "shell"))
-        .map(|(k, n)| format!("{n} {}", k.replace('_', " ")))
+        .map(|(k, n)| {
+            let label = match (*k, *n == 1) {
+                ("search", true) => "search",
+                ("search", false) => "searches",
+                ("model_output", true) => "model output",
+                ("model_output", false) => "model outputs",
+                ("checkpoint", true) => "checkpoint",
+                ("checkpoint", false) => "checkpoints",
+                ("task_list", true) => "task-list update",
+                ("task_list", false) => "task-list updates",
+                _ => "other",
+            };
+            format!("{n} {label}")
+        })
         .collect();
     if !others.is_empty() {
         let _ = writeln!(out, "  also: {}", others.join(", "));
