@@ -244,9 +244,7 @@ impl CodexParser {
                 sink.push(&self.session, ev);
                 Ok(Handled::Used)
             }
-            ("session_meta" | "turn_context" | "compacted" | "response_item" | "event_msg", _) => {
-                Ok(Handled::Ignored)
-            }
+            ("response_item" | "event_msg", _) => Ok(Handled::Ignored),
             (other, _) => Err(format!(
                 "`{other}` is not a Codex rollout item type (session_meta, turn_context, response_item, event_msg, compacted)"
             )),
