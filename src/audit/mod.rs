@@ -12,6 +12,7 @@ pub mod print;
 pub mod read;
 pub mod report;
 pub mod shell;
+pub mod synth;
 pub mod tasks;
 pub mod time;
 pub mod timeline;

@@ -26,7 +26,7 @@ pub struct SessionSummary {
     pub reads: usize,
     pub writes: usize,
     pub shell: usize,
-    /// Tool calls per hour from the session's start.
+    /// Tool calls per clock hour (UTC), from the hour the session started.
     pub activity_per_hour: Vec<u32>,
     pub output_tokens: u64,
     /// Output tokens generated since the last checkpoint (or the start).
@@ -191,8 +191,10 @@ fn session_summary(
 ) -> SessionSummary {
     let mut by_kind: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut file_set = BTreeSet::new();
-    let start = session.start().unwrap_or(0);
-    let end = session.end().unwrap_or(start);
+    let first = session.start().unwrap_or(0);
+    let end = session.end().unwrap_or(first);
+    // Hours aligned to the clock, as pacing-degradation's windows.
+    let start = first - first.rem_euclid(3_600_000);
     let hours = ((end - start) / 3_600_000 + 1).max(1) as usize;
     let mut activity = vec![0u32; hours];
     let (mut output, mut since_checkpoint, mut max_context, mut checkpoints) =
@@ -242,7 +244,7 @@ fn session_summary(
             .collect(),
         start: session.start().map(format_ms),
         end: session.end().map(format_ms),
-        duration_secs: (end - start) as f64 / 1000.0,
+        duration_secs: (end - first) as f64 / 1000.0,
         events: session.events.len(),
         reads: count(EventKind::Read),
         writes: count(EventKind::Write),

@@ -9,8 +9,8 @@ use crate::rule::{RuleMeta, TelemetryRule};
 
 declare_rule! {
     /// ## What it does
-    /// Counts the agent's tool calls per window (default one hour, from the
-    /// session's start) and takes the session's early peak as the median of
+    /// Counts the agent's tool calls per window (default one hour, aligned
+    /// to the clock: whole UTC hours) and takes the session's early peak as the median of
     /// its first windows (default 4). Each contiguous stretch of later
     /// windows whose count is below a fraction (default 0.5) of that peak is
     /// reported once, with `window_start`, `window_end` and the output tokens
@@ -55,9 +55,11 @@ impl TelemetryRule for PacingDegradation {
         let window = (policy.pacing_window_secs.max(1) * 1000) as i64;
         let baseline_n = policy.pacing_baseline_windows.max(1);
         for session in &cx.timeline.sessions {
-            let (Some(start), Some(end)) = (session.start(), session.end()) else {
+            let (Some(first), Some(end)) = (session.start(), session.end()) else {
                 continue;
             };
+            // Windows aligned to the clock (whole hours for the default).
+            let start = first - first.rem_euclid(window);
             let full = ((end - start) / window) as usize;
             let tail = (end - start) % window;
             let n = full + usize::from(tail * 2 >= window);
