@@ -262,3 +262,24 @@ fn cli_missing_input_is_a_usage_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("/nonexistent/telemetry.jsonl"), "{stderr}");
 }
+
+#[test]
+fn long_lines_and_a_missing_final_newline() {
+    let big = "x".repeat(3 << 20);
+    let text = format!(
+        "{{\"type\":\"tool_call\",\"tool\":\"Write\",\"payload\":{{\"file_path\":\"a.py\",\"content\":\"{big}\"}},\"timestamp\":\"2026-03-02T14:00:00Z\",\"session_id\":\"s\"}}\n\
+         {{\"type\":\"tool_call\",\"tool\":\"Read\",\"payload\":{{}},\"timestamp\":\"2026-03-02T14:00:01Z\",\"session_id\":\"s\"}}\r\n\
+         {{\"type\":\"checkpoint\",\"timestamp\":\"2026-03-02T14:00:02Z\",\"session_id\":\"s\"}}"
+    );
+    let (r, t) = read(&text, None);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(r.lines, 3);
+    let lines: Vec<u32> = t.sessions[0].events.iter().map(|e| e.line).collect();
+    assert_eq!(lines, [1, 2, 3]);
+    let second = &t.sessions[0].events[1];
+    assert_eq!(second.offset, text.find("\n").unwrap() as u64 + 1);
+    assert_eq!(
+        t.sessions[0].events[0].line_chars as usize,
+        text.find('\n').unwrap()
+    );
+}

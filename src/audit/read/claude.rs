@@ -88,6 +88,8 @@ struct Input<'a> {
 
 #[derive(Default)]
 pub struct ClaudeParser {
+    /// The byte test (see `read::byte_test`).
+    pub(crate) byte_test: (super::Finders, super::Finders),
     /// Hashes of `message.id` + `requestId` already counted.
     seen: HashSet<u64>,
     hasher: std::collections::hash_map::RandomState,
@@ -97,11 +99,12 @@ impl ClaudeParser {
     pub fn line(&mut self, line: &[u8], sink: &mut Sink<'_>) -> Result<Handled, String> {
         let parsed: Line<'_> =
             serde_json::from_slice(line).map_err(|e| describe_error(line, &e, "Claude Code"))?;
-        let session = match (&parsed.session_id, parsed.is_sidechain, &parsed.agent_id) {
-            (Some(s), Some(true), Some(agent)) => format!("{s}/agent-{agent}"),
-            (Some(s), _, _) => s.to_string(),
-            (None, _, _) => sink.default_session.clone(),
-        };
+        let session: Cow<'_, str> =
+            match (&parsed.session_id, parsed.is_sidechain, &parsed.agent_id) {
+                (Some(s), Some(true), Some(agent)) => Cow::Owned(format!("{s}/agent-{agent}")),
+                (Some(s), _, _) => Cow::Borrowed(s.as_ref()),
+                (None, _, _) => Cow::Owned(sink.default_session.clone()),
+            };
         let cwd = parsed.cwd.as_deref();
         match parsed.kind.as_ref() {
             "assistant" => {

@@ -89,6 +89,8 @@ struct TokenUsage {
 }
 
 pub struct CodexParser {
+    /// The byte test (see `read::byte_test`).
+    pub(crate) byte_test: (super::Finders, super::Finders),
     session: String,
     cwd: Option<String>,
     last_total: Option<u64>,
@@ -107,6 +109,7 @@ impl CodexParser {
             stem
         };
         CodexParser {
+            byte_test: (Vec::new(), Vec::new()),
             session,
             cwd: None,
             last_total: None,

@@ -139,29 +139,84 @@ pub fn read_stream(
     format: Option<TelemetryFormat>,
 ) -> FileRead {
     let mut reader = BufReader::with_capacity(1 << 20, reader);
-    let mut sink = Sink::new(policy, index, name);
-    let mut parser: Option<Parser> = format.map(|f| Parser::new(f, name));
-    let mut read = FileRead {
-        name: name.to_string(),
-        format,
-        ..FileRead::default()
+    let mut state = LineState {
+        sink: Sink::new(policy, index, name),
+        parser: format.map(|f| Parser::new(f, name)),
+        read: FileRead {
+            name: name.to_string(),
+            format,
+            ..FileRead::default()
+        },
+        name,
+        offset: 0,
+        line_no: 0,
     };
-    let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
-    let mut offset: u64 = 0;
-    let mut line_no: u32 = 0;
+    // Lines are handled in place in the reader's buffer; only a line that
+    // straddles two fills is copied (into `spill`).
+    let mut spill: Vec<u8> = Vec::new();
     loop {
-        buf.clear();
-        let n = match reader.read_until(b'\n', &mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
+        let available = match reader.fill_buf() {
+            Ok(a) => a,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                read.io_error = Some(format!("read failed after line {line_no}: {e}"));
+                state.read.io_error =
+                    Some(format!("read failed after line {}: {e}", state.line_no));
                 break;
             }
         };
-        line_no = line_no.saturating_add(1);
-        read.lines += 1;
-        let mut line: &[u8] = &buf;
+        if available.is_empty() {
+            if !spill.is_empty() {
+                state.line(&spill);
+                spill.clear();
+            }
+            break;
+        }
+        let used = match memchr::memchr(b'\n', available) {
+            Some(pos) if spill.is_empty() => {
+                state.line(&available[..=pos]);
+                pos + 1
+            }
+            Some(pos) => {
+                spill.extend_from_slice(&available[..=pos]);
+                state.line(&spill);
+                spill.clear();
+                if spill.capacity() > (16 << 20) {
+                    spill = Vec::new();
+                }
+                pos + 1
+            }
+            None => {
+                spill.extend_from_slice(available);
+                available.len()
+            }
+        };
+        reader.consume(used);
+    }
+    let LineState { sink, mut read, .. } = state;
+    read.sessions = sink.sessions;
+    read.errors = sink.errors;
+    read
+}
+
+/// What `read_stream` carries from one line to the next.
+struct LineState<'p, 'n> {
+    sink: Sink<'p>,
+    parser: Option<Parser>,
+    read: FileRead,
+    name: &'n str,
+    offset: u64,
+    line_no: u32,
+}
+
+impl LineState<'_, '_> {
+    /// One raw line, with its line terminator.
+    fn line(&mut self, raw: &[u8]) {
+        let n = raw.len() as u64;
+        self.line_no = self.line_no.saturating_add(1);
+        self.read.lines += 1;
+        let start = self.offset;
+        self.offset += n;
+        let mut line = raw;
         while let Some((&last, rest)) = line.split_last() {
             if last == b'\n' || last == b'\r' {
                 line = rest;
@@ -169,16 +224,26 @@ pub fn read_stream(
                 break;
             }
         }
-        sink.begin_line(line_no, offset, line);
-        offset += n as u64;
         if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
+            return;
         }
-        if parser.is_none() {
+        // The cheap byte test: a line that names a known, unused kind
+        // (`"type":"user"`, `"type":"response_item"`...: quotes inside JSON
+        // strings are escaped, so these bytes are structure), contains none
+        // of the needles of the kinds that produce events, and is a whole
+        // object on the outside is counted as ignored without a full parse.
+        if let Some(p) = self.parser.as_ref() {
+            if p.may_skip(line) {
+                self.read.ignored += 1;
+                return;
+            }
+        }
+        self.sink.begin_line(self.line_no, start, line);
+        if self.parser.is_none() {
             match detect(line) {
                 Some(f) => {
-                    parser = Some(Parser::new(f, name));
-                    read.format = Some(f);
+                    self.parser = Some(Parser::new(f, self.name));
+                    self.read.format = Some(f);
                 }
                 None => {
                     let message = match serde_json::from_slice::<serde::de::IgnoredAny>(line) {
@@ -187,30 +252,24 @@ pub fn read_stream(
                             .to_string(),
                         Err(e) => format!("not valid JSON: {e}"),
                     };
-                    sink.error(message);
-                    continue;
+                    self.sink.error(message);
+                    return;
                 }
             }
         }
-        if let Some(p) = parser.as_mut() {
+        if let Some(p) = self.parser.as_mut() {
             let outcome = match p {
-                Parser::Design(p) => p.line(line, &mut sink),
-                Parser::Claude(p) => p.line(line, &mut sink),
-                Parser::Codex(p) => p.line(line, &mut sink),
+                Parser::Design(p) => p.line(line, &mut self.sink),
+                Parser::Claude(p) => p.line(line, &mut self.sink),
+                Parser::Codex(p) => p.line(line, &mut self.sink),
             };
             match outcome {
                 Ok(Handled::Used) => {}
-                Ok(Handled::Ignored) => read.ignored += 1,
-                Err(message) => sink.error(message),
+                Ok(Handled::Ignored) => self.read.ignored += 1,
+                Err(message) => self.sink.error(message),
             }
         }
-        if buf.capacity() > (16 << 20) {
-            buf = Vec::with_capacity(64 * 1024);
-        }
     }
-    read.sessions = sink.sessions;
-    read.errors = sink.errors;
-    read
 }
 
 /// Whether a line that parsed was used.
@@ -225,12 +284,82 @@ enum Parser {
     Codex(codex::CodexParser),
 }
 
+/// `{` first and `}` last (ASCII whitespace aside): what the byte test
+/// checks of a line it does not parse.
+fn looks_like_object(line: &[u8]) -> bool {
+    let trimmed = line.trim_ascii();
+    trimmed.first() == Some(&b'{') && trimmed.last() == Some(&b'}')
+}
+
+type Finders = Vec<memchr::memmem::Finder<'static>>;
+
+fn finders(words: &[&str]) -> Finders {
+    words
+        .iter()
+        .map(|w| memchr::memmem::Finder::new(w.as_bytes()).into_owned())
+        .collect()
+}
+
+/// The byte test of a format: (needles at least one of which every line
+/// that can produce an event contains, markers of known kinds that never
+/// do). Empty for the design format: every line is an event.
+pub(crate) fn byte_test(format: TelemetryFormat) -> (Finders, Finders) {
+    let (needles, known): (&[&str], &[&str]) = match format {
+        TelemetryFormat::Design => (&[], &[]),
+        TelemetryFormat::ClaudeCode => (
+            &["\"usage\"", "\"tool_use\"", "compact_boundary"],
+            &[
+                "\"type\":\"user\"",
+                "\"type\":\"summary\"",
+                "\"type\":\"file-history-snapshot\"",
+                "\"type\":\"queue-operation\"",
+                "\"type\":\"attachment\"",
+                "\"type\":\"progress\"",
+            ],
+        ),
+        TelemetryFormat::Codex => (
+            &[
+                "\"function_call\"",
+                "\"custom_tool_call\"",
+                "\"local_shell_call\"",
+                "\"web_search_call\"",
+                "\"token_count\"",
+                "compacted",
+                "\"session_meta\"",
+                "\"turn_context\"",
+            ],
+            &["\"type\":\"response_item\"", "\"type\":\"event_msg\""],
+        ),
+    };
+    (finders(needles), finders(known))
+}
+
 impl Parser {
+    /// Whether `line` surely is a known kind that produces no event.
+    fn may_skip(&self, line: &[u8]) -> bool {
+        let (needles, known) = match self {
+            Parser::Design(_) => return false,
+            Parser::Claude(p) => &p.byte_test,
+            Parser::Codex(p) => &p.byte_test,
+        };
+        known.iter().any(|f| f.find(line).is_some())
+            && !needles.iter().any(|f| f.find(line).is_some())
+            && looks_like_object(line)
+    }
+
     fn new(format: TelemetryFormat, name: &str) -> Self {
         match format {
             TelemetryFormat::Design => Parser::Design(design::DesignParser),
-            TelemetryFormat::ClaudeCode => Parser::Claude(claude::ClaudeParser::default()),
-            TelemetryFormat::Codex => Parser::Codex(codex::CodexParser::new(name)),
+            TelemetryFormat::ClaudeCode => {
+                let mut p = claude::ClaudeParser::default();
+                p.byte_test = byte_test(format);
+                Parser::Claude(p)
+            }
+            TelemetryFormat::Codex => {
+                let mut p = codex::CodexParser::new(name);
+                p.byte_test = byte_test(format);
+                Parser::Codex(p)
+            }
         }
     }
 }
