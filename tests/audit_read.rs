@@ -283,3 +283,68 @@ fn long_lines_and_a_missing_final_newline() {
         text.find('\n').unwrap()
     );
 }
+
+#[test]
+fn split_files_read_like_whole_ones() {
+    use agentlint::audit::synth::{self, SynthOptions};
+    let dir = tempfile::tempdir().unwrap();
+    for (format, name) in [
+        (TelemetryFormat::ClaudeCode, "claude.jsonl"),
+        (TelemetryFormat::Design, "design.jsonl"),
+    ] {
+        let path = dir.path().join(name);
+        let mut bytes = Vec::new();
+        let opts = SynthOptions {
+            format,
+            seed: 3,
+            start_ms: 1_772_409_600_000,
+            results: true,
+        };
+        synth::write_session(&mut bytes, "s1", opts).unwrap();
+        // A message whose usage repeats over two lines, and a bad line, to
+        // land on part boundaries somewhere.
+        bytes.extend_from_slice(b"not json\n");
+        std::fs::write(&path, &bytes).unwrap();
+        let files = vec![(name.to_string(), Input::Path(path.clone()))];
+        let policy = AuditPolicy::default();
+        let whole = read::read_all_split(&files, &policy, None, 1 << 40, 1);
+        let split = read::read_all_split(&files, &policy, None, 4096, 16);
+        assert_eq!(whole.len(), 1);
+        assert_eq!(split.len(), 1);
+        let (w, s) = (&whole[0], &split[0]);
+        assert_eq!(w.lines, s.lines);
+        assert_eq!(w.ignored, s.ignored);
+        let key = |r: &read::FileRead| {
+            r.sessions
+                .values()
+                .flatten()
+                .map(|e| (e.line, e.offset, e.kind, e.output_tokens, e.path.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(key(w), key(s), "{name}");
+        let errs = |r: &read::FileRead| r.errors.iter().map(|e| e.line).collect::<Vec<_>>();
+        assert_eq!(errs(w), errs(s));
+        assert_eq!(errs(w).len(), 1);
+    }
+}
+
+#[test]
+fn a_message_split_over_a_part_boundary_is_counted_once() {
+    // Every line repeats the usage of one message: whatever the cut, one
+    // model output.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.jsonl");
+    let line = r#"{"type":"assistant","sessionId":"s","timestamp":"2026-03-02T14:00:00Z","requestId":"r1","message":{"id":"m1","content":[{"type":"tool_use","name":"Read","input":{"file_path":"/a"}}],"usage":{"output_tokens":7}}}"#;
+    let text = format!("{line}\n").repeat(200);
+    std::fs::write(&path, text).unwrap();
+    let files = vec![("t.jsonl".to_string(), Input::Path(path))];
+    let split = read::read_all_split(&files, &AuditPolicy::default(), None, 2048, 8);
+    let outputs = split[0]
+        .sessions
+        .values()
+        .flatten()
+        .filter(|e| e.kind == EventKind::ModelOutput)
+        .count();
+    assert_eq!(outputs, 1);
+    assert_eq!(split[0].lines, 200);
+}

@@ -10,7 +10,7 @@ use crate::audit::event::EventKind;
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::HashSet;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 
 #[derive(Deserialize)]
 struct Line<'a> {
@@ -92,7 +92,10 @@ pub struct ClaudeParser {
     pub(crate) byte_test: (super::Finders, super::Finders),
     /// Hashes of `message.id` + `requestId` already counted.
     seen: HashSet<u64>,
-    hasher: std::collections::hash_map::RandomState,
+    /// The first model output of this reader (key, session, index), and
+    /// the last key, for joining the parts of a split file.
+    pub(crate) first_key: Option<(u64, std::sync::Arc<str>, usize)>,
+    pub(crate) last_key: Option<u64>,
 }
 
 impl ClaudeParser {
@@ -114,16 +117,22 @@ impl ClaudeParser {
                 let ts = sink.timestamp(parsed.timestamp.as_deref())?;
                 let mut used = false;
                 if let (Some(usage), Some(id)) = (&message.usage, &message.id) {
-                    let mut h = self.hasher.build_hasher();
+                    // A fixed hasher: parts of one file must agree on keys.
+                    let mut h = std::hash::DefaultHasher::new();
                     id.hash(&mut h);
                     parsed.request_id.hash(&mut h);
-                    if self.seen.insert(h.finish()) {
+                    let key = h.finish();
+                    if self.seen.insert(key) {
                         let mut ev = sink.event(ts, EventKind::ModelOutput);
                         ev.output_tokens = usage.output_tokens.unwrap_or(0);
                         ev.context_tokens = usage.input_tokens.unwrap_or(0)
                             + usage.cache_read_input_tokens.unwrap_or(0)
                             + usage.cache_creation_input_tokens.unwrap_or(0);
-                        sink.push(&session, ev);
+                        let at = sink.push(&session, ev);
+                        if self.first_key.is_none() {
+                            self.first_key = Some((key, at.0, at.1));
+                        }
+                        self.last_key = Some(key);
                         used = true;
                     }
                 }

@@ -102,32 +102,225 @@ pub fn expand_inputs(inputs: &[Input]) -> Vec<(String, Input)> {
     out
 }
 
-/// Reads every input in parallel (one task per file).
+/// Files at least this large are split at line boundaries and their parts
+/// read in parallel (design JSONL and Claude Code: their lines stand alone).
+pub const SPLIT_MIN: u64 = 32 << 20;
+
+/// One unit of reading work: a whole input, or a part of a large file.
+struct Work {
+    file: usize,
+    start: u64,
+    /// `None`: to the end (and the whole input when `start` is 0).
+    len: Option<u64>,
+    format: Option<TelemetryFormat>,
+}
+
+/// Reads every input in parallel: one task per file, and several per
+/// large file.
 pub fn read_all(
     files: &[(String, Input)],
     policy: &AuditPolicy,
     format: Option<TelemetryFormat>,
 ) -> Vec<FileRead> {
-    files
+    let threads = rayon::current_num_threads();
+    read_all_split(files, policy, format, SPLIT_MIN, threads * 2)
+}
+
+/// `read_all` with the splitting of large files spelled out: files of at
+/// least `2 * split_min` bytes are read in up to `max_parts` parts (1: never
+/// split).
+pub fn read_all_split(
+    files: &[(String, Input)],
+    policy: &AuditPolicy,
+    format: Option<TelemetryFormat>,
+    split_min: u64,
+    max_parts: usize,
+) -> Vec<FileRead> {
+    let mut work = Vec::new();
+    for (file, (_, input)) in files.iter().enumerate() {
+        let parts = match input {
+            Input::Path(path) if max_parts > 1 => plan_parts(path, format, split_min, max_parts),
+            _ => None,
+        };
+        match parts {
+            Some(parts) => work.extend(parts.into_iter().map(|(start, len, f)| Work {
+                file,
+                start,
+                len: Some(len),
+                format: Some(f),
+            })),
+            None => work.push(Work {
+                file,
+                start: 0,
+                len: None,
+                format,
+            }),
+        }
+    }
+    let parts: Vec<(usize, Part)> = work
         .par_iter()
-        .enumerate()
-        .map(|(index, (name, input))| {
+        .map(|w| {
+            let (name, input) = &files[w.file];
             let opened: std::io::Result<Box<dyn Read + Send>> = match input {
                 Input::Stdin => Ok(Box::new(std::io::stdin())),
-                Input::Path(path) => {
-                    std::fs::File::open(path).map(|f| Box::new(f) as Box<dyn Read + Send>)
-                }
+                Input::Path(path) => open_part(path, w.start, w.len),
             };
-            match opened {
-                Ok(reader) => read_stream(reader, name, index as u32, policy, format),
-                Err(e) => FileRead {
-                    name: name.clone(),
-                    io_error: Some(format!("cannot open: {e}")),
-                    ..FileRead::default()
+            let part = match opened {
+                Ok(reader) => read_part(reader, name, w.file as u32, policy, w.format, w.start),
+                Err(e) => Part {
+                    read: FileRead {
+                        name: name.clone(),
+                        io_error: Some(format!("cannot open: {e}")),
+                        ..FileRead::default()
+                    },
+                    first_key: None,
+                    last_key: None,
                 },
-            }
+            };
+            (w.file, part)
         })
-        .collect()
+        .collect();
+    let mut out: Vec<FileRead> = Vec::with_capacity(files.len());
+    let mut current: Option<(usize, FileRead, Option<u64>)> = None;
+    for (file, part) in parts {
+        match current.as_mut() {
+            Some((f, merged, last_key)) if *f == file => merge_part(merged, last_key, part),
+            _ => {
+                if let Some((_, done, _)) = current.take() {
+                    out.push(done);
+                }
+                current = Some((file, part.read, part.last_key));
+            }
+        }
+    }
+    if let Some((_, done, _)) = current {
+        out.push(done);
+    }
+    out
+}
+
+fn open_part(path: &Path, start: u64, len: Option<u64>) -> std::io::Result<Box<dyn Read + Send>> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = std::fs::File::open(path)?;
+    if start > 0 {
+        file.seek(SeekFrom::Start(start))?;
+    }
+    Ok(match len {
+        Some(len) => Box::new(file.take(len)),
+        None => Box::new(file),
+    })
+}
+
+/// Part boundaries (start, length, format) of a large file, cut after a
+/// newline; `None` to read it whole.
+fn plan_parts(
+    path: &Path,
+    format: Option<TelemetryFormat>,
+    split_min: u64,
+    max_parts: usize,
+) -> Option<Vec<(u64, u64, TelemetryFormat)>> {
+    use std::io::{Seek, SeekFrom};
+    let split_min = split_min.max(1);
+    let size = std::fs::metadata(path).ok()?.len();
+    if size < 2 * split_min {
+        return None;
+    }
+    let mut reader = BufReader::new(std::fs::File::open(path).ok()?);
+    let format = match format {
+        Some(f) => f,
+        None => {
+            let mut line = Vec::new();
+            let mut found = None;
+            for _ in 0..64 {
+                line.clear();
+                if reader.read_until(b'\n', &mut line).ok()? == 0 {
+                    break;
+                }
+                if let Some(f) = detect(line.trim_ascii()) {
+                    found = Some(f);
+                    break;
+                }
+            }
+            found?
+        }
+    };
+    if format == TelemetryFormat::Codex {
+        // The session id and cwd come from the first lines.
+        return None;
+    }
+    let k = (max_parts as u64).min(size / split_min).max(2);
+    let mut cuts = vec![0u64];
+    let mut skip = Vec::new();
+    for j in 1..k {
+        let target = size * j / k;
+        if target <= *cuts.last().unwrap_or(&0) {
+            continue;
+        }
+        reader.seek(SeekFrom::Start(target)).ok()?;
+        skip.clear();
+        let n = reader.read_until(b'\n', &mut skip).ok()? as u64;
+        if skip.last() != Some(&b'\n') {
+            break;
+        }
+        cuts.push(target + n);
+    }
+    cuts.push(size);
+    cuts.dedup();
+    Some(
+        cuts.windows(2)
+            .map(|w| (w[0], w[1] - w[0], format))
+            .collect(),
+    )
+}
+
+/// What reading one part gave, with what joining parts needs.
+struct Part {
+    read: FileRead,
+    /// The first model output's dedupe key (Claude Code), its session and
+    /// index there.
+    first_key: Option<(u64, Arc<str>, usize)>,
+    /// The last model output's dedupe key.
+    last_key: Option<u64>,
+}
+
+/// Appends the next part of the same file: renumbers its lines, and drops
+/// a model output counted already at the end of the previous part.
+fn merge_part(merged: &mut FileRead, last_key: &mut Option<u64>, part: Part) {
+    let mut read = part.read;
+    if let (Some(prev), Some((key, session, index))) = (*last_key, &part.first_key) {
+        if prev == *key {
+            if let Some(events) = read.sessions.get_mut(session) {
+                if *index < events.len() {
+                    events.remove(*index);
+                }
+            }
+        }
+    }
+    if part.last_key.is_some() {
+        *last_key = part.last_key;
+    }
+    let base = merged.lines as u32;
+    for events in read.sessions.values_mut() {
+        for e in events.iter_mut() {
+            e.line += base;
+        }
+    }
+    for e in read.errors.iter_mut() {
+        e.line += base;
+    }
+    merged.lines += read.lines;
+    merged.ignored += read.ignored;
+    merged.errors.append(&mut read.errors);
+    if merged.io_error.is_none() {
+        merged.io_error = read.io_error;
+    }
+    for (session, mut events) in read.sessions {
+        merged
+            .sessions
+            .entry(session)
+            .or_default()
+            .append(&mut events);
+    }
 }
 
 /// Reads one stream line by line.
@@ -138,6 +331,17 @@ pub fn read_stream(
     policy: &AuditPolicy,
     format: Option<TelemetryFormat>,
 ) -> FileRead {
+    read_part(reader, name, index, policy, format, 0).read
+}
+
+fn read_part(
+    reader: impl Read,
+    name: &str,
+    index: u32,
+    policy: &AuditPolicy,
+    format: Option<TelemetryFormat>,
+    start: u64,
+) -> Part {
     let mut reader = BufReader::with_capacity(1 << 20, reader);
     let mut state = LineState {
         sink: Sink::new(policy, index, name),
@@ -148,7 +352,7 @@ pub fn read_stream(
             ..FileRead::default()
         },
         name,
-        offset: 0,
+        offset: start,
         line_no: 0,
     };
     // Lines are handled in place in the reader's buffer; only a line that
@@ -192,10 +396,23 @@ pub fn read_stream(
         };
         reader.consume(used);
     }
-    let LineState { sink, mut read, .. } = state;
+    let LineState {
+        sink,
+        mut read,
+        parser,
+        ..
+    } = state;
     read.sessions = sink.sessions;
     read.errors = sink.errors;
-    read
+    let (first_key, last_key) = match parser {
+        Some(Parser::Claude(p)) => (p.first_key, p.last_key),
+        _ => (None, None),
+    };
+    Part {
+        read,
+        first_key,
+        last_key,
+    }
 }
 
 /// What `read_stream` carries from one line to the next.
@@ -515,11 +732,19 @@ impl<'p> Sink<'p> {
         ev.task = Some(self.intern(task));
     }
 
-    pub fn push(&mut self, session: &str, ev: Event) {
-        match self.sessions.get_mut(session) {
-            Some(events) => events.push(ev),
+    /// Adds an event; returns the session's id and the event's index in it.
+    pub fn push(&mut self, session: &str, ev: Event) -> (Arc<str>, usize) {
+        match self.sessions.get_key_value(session) {
+            Some((key, _)) => {
+                let key = key.clone();
+                let events = self.sessions.entry(key.clone()).or_default();
+                events.push(ev);
+                (key, events.len() - 1)
+            }
             None => {
-                self.sessions.insert(Arc::from(session), vec![ev]);
+                let key: Arc<str> = Arc::from(session);
+                self.sessions.insert(key.clone(), vec![ev]);
+                (key, 0)
             }
         }
     }
