@@ -111,10 +111,24 @@ impl AuditReport {
                 error: f.io_error.clone(),
             })
             .collect();
+        // (findings, constraint violations) per session id.
+        let mut per_session: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        for f in &findings {
+            if let Some(id) = f.extra.get("session_id").and_then(|v| v.as_str()) {
+                let entry = per_session.entry(id).or_default();
+                entry.0 += 1;
+                if VIOLATION_RULES.contains(&f.rule) {
+                    entry.1 += 1;
+                }
+            }
+        }
         let sessions: Vec<SessionSummary> = timeline
             .sessions
             .iter()
-            .map(|s| session_summary(s, &timeline.files, &findings))
+            .map(|s| {
+                let counts = per_session.get(s.id.as_ref()).copied().unwrap_or_default();
+                session_summary(s, &timeline.files, counts)
+            })
             .collect();
 
         let starts = tasks::starts(&timeline, &policy.tasks);
@@ -187,7 +201,7 @@ fn file_index(files: &[TelemetryFile], name: &str) -> usize {
 fn session_summary(
     session: &Session,
     files: &[TelemetryFile],
-    findings: &[Finding],
+    (findings, violations): (usize, usize),
 ) -> SessionSummary {
     let mut by_kind: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut file_set = BTreeSet::new();
@@ -230,12 +244,6 @@ fn session_summary(
         }
     }
     let count = |k: EventKind| by_kind.get(k.as_str()).copied().unwrap_or(0);
-    let mine = |f: &&Finding| {
-        f.extra
-            .get("session_id")
-            .and_then(|v| v.as_str())
-            .is_some_and(|id| id == session.id.as_ref())
-    };
     SessionSummary {
         id: session.id.to_string(),
         files: file_set
@@ -256,11 +264,7 @@ fn session_summary(
         max_context_tokens: max_context,
         checkpoints,
         tasks_started,
-        constraint_violations: findings
-            .iter()
-            .filter(mine)
-            .filter(|f| VIOLATION_RULES.contains(&f.rule))
-            .count(),
-        findings: findings.iter().filter(mine).count(),
+        constraint_violations: violations,
+        findings,
     }
 }

@@ -65,7 +65,12 @@ impl Timeline {
             });
             parse_errors.extend(read.errors);
             for (id, mut events) in read.sessions {
-                merged.entry(id).or_default().append(&mut events);
+                match merged.get_mut(&id) {
+                    Some(existing) => existing.append(&mut events),
+                    None => {
+                        merged.insert(id, events);
+                    }
+                }
             }
         }
         let sessions = merged

@@ -89,7 +89,7 @@ struct Input<'a> {
 #[derive(Default)]
 pub struct ClaudeParser {
     /// The byte test (see `read::byte_test`).
-    pub(crate) byte_test: (super::Finders, super::Finders),
+    pub(crate) byte_test: super::ByteTest,
     /// Hashes of `message.id` + `requestId` already counted.
     seen: HashSet<u64>,
     /// The first model output of this reader (key, session, index), and

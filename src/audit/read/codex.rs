@@ -90,7 +90,7 @@ struct TokenUsage {
 
 pub struct CodexParser {
     /// The byte test (see `read::byte_test`).
-    pub(crate) byte_test: (super::Finders, super::Finders),
+    pub(crate) byte_test: super::ByteTest,
     session: String,
     cwd: Option<String>,
     last_total: Option<u64>,
@@ -109,7 +109,7 @@ impl CodexParser {
             stem
         };
         CodexParser {
-            byte_test: (Vec::new(), Vec::new()),
+            byte_test: super::ByteTest::default(),
             session,
             cwd: None,
             last_total: None,

@@ -402,7 +402,7 @@ fn read_part(
         parser,
         ..
     } = state;
-    read.sessions = sink.sessions;
+    read.sessions = sink.sessions.into_iter().collect();
     read.errors = sink.errors;
     let (first_key, last_key) = match parser {
         Some(Parser::Claude(p)) => (p.first_key, p.last_key),
@@ -508,60 +508,78 @@ fn looks_like_object(line: &[u8]) -> bool {
     trimmed.first() == Some(&b'{') && trimmed.last() == Some(&b'}')
 }
 
-type Finders = Vec<memchr::memmem::Finder<'static>>;
-
-fn finders(words: &[&str]) -> Finders {
-    words
-        .iter()
-        .map(|w| memchr::memmem::Finder::new(w.as_bytes()).into_owned())
-        .collect()
+/// The byte test of a format: one automaton over the needles of the kinds
+/// that produce events (pattern ids below `needles`) and the markers of
+/// known kinds that never do (the rest). The default never skips.
+#[derive(Default)]
+pub(crate) struct ByteTest {
+    automaton: Option<aho_corasick::AhoCorasick>,
+    needles: usize,
 }
 
-/// The byte test of a format: (needles at least one of which every line
-/// that can produce an event contains, markers of known kinds that never
-/// do). Empty for the design format: every line is an event.
-pub(crate) fn byte_test(format: TelemetryFormat) -> (Finders, Finders) {
-    let (needles, known): (&[&str], &[&str]) = match format {
-        TelemetryFormat::Design => (&[], &[]),
-        TelemetryFormat::ClaudeCode => (
-            &["\"usage\"", "\"tool_use\"", "compact_boundary"],
-            &[
-                "\"type\":\"user\"",
-                "\"type\":\"summary\"",
-                "\"type\":\"file-history-snapshot\"",
-                "\"type\":\"queue-operation\"",
-                "\"type\":\"attachment\"",
-                "\"type\":\"progress\"",
-            ],
-        ),
-        TelemetryFormat::Codex => (
-            &[
-                "\"function_call\"",
-                "\"custom_tool_call\"",
-                "\"local_shell_call\"",
-                "\"web_search_call\"",
-                "\"token_count\"",
-                "compacted",
-                "\"session_meta\"",
-                "\"turn_context\"",
-            ],
-            &["\"type\":\"response_item\"", "\"type\":\"event_msg\""],
-        ),
-    };
-    (finders(needles), finders(known))
+impl ByteTest {
+    pub(crate) fn new(format: TelemetryFormat) -> ByteTest {
+        let (needles, known): (&[&str], &[&str]) = match format {
+            TelemetryFormat::Design => (&[], &[]),
+            TelemetryFormat::ClaudeCode => (
+                &["\"usage\"", "\"tool_use\"", "compact_boundary"],
+                &[
+                    "\"type\":\"user\"",
+                    "\"type\":\"summary\"",
+                    "\"type\":\"file-history-snapshot\"",
+                    "\"type\":\"queue-operation\"",
+                    "\"type\":\"attachment\"",
+                    "\"type\":\"progress\"",
+                ],
+            ),
+            TelemetryFormat::Codex => (
+                &[
+                    "\"function_call\"",
+                    "\"custom_tool_call\"",
+                    "\"local_shell_call\"",
+                    "\"web_search_call\"",
+                    "\"token_count\"",
+                    "compacted",
+                    "\"session_meta\"",
+                    "\"turn_context\"",
+                ],
+                &["\"type\":\"response_item\"", "\"type\":\"event_msg\""],
+            ),
+        };
+        let automaton = (!known.is_empty())
+            .then(|| aho_corasick::AhoCorasick::new(needles.iter().chain(known)).ok())
+            .flatten();
+        ByteTest {
+            automaton,
+            needles: needles.len(),
+        }
+    }
+
+    /// True when `line` surely is a known kind that produces no event: a
+    /// marker and no needle, and `{`…`}` on the outside.
+    fn skips(&self, line: &[u8]) -> bool {
+        let Some(ac) = &self.automaton else {
+            return false;
+        };
+        let mut known = false;
+        for m in ac.find_iter(line) {
+            if m.pattern().as_usize() < self.needles {
+                return false;
+            }
+            known = true;
+        }
+        known && looks_like_object(line)
+    }
 }
 
 impl Parser {
     /// Whether `line` surely is a known kind that produces no event.
     fn may_skip(&self, line: &[u8]) -> bool {
-        let (needles, known) = match self {
-            Parser::Design(_) => return false,
-            Parser::Claude(p) => &p.byte_test,
-            Parser::Codex(p) => &p.byte_test,
-        };
-        known.iter().any(|f| f.find(line).is_some())
-            && !needles.iter().any(|f| f.find(line).is_some())
-            && looks_like_object(line)
+        match self {
+            Parser::Design(_) => false,
+            Parser::Claude(p) => p.byte_test.skips(line),
+            Parser::Codex(p) => p.byte_test.skips(line),
+        }
     }
 
     fn new(format: TelemetryFormat, name: &str) -> Self {
@@ -569,12 +587,12 @@ impl Parser {
             TelemetryFormat::Design => Parser::Design(design::DesignParser),
             TelemetryFormat::ClaudeCode => {
                 let mut p = claude::ClaudeParser::default();
-                p.byte_test = byte_test(format);
+                p.byte_test = ByteTest::new(format);
                 Parser::Claude(p)
             }
             TelemetryFormat::Codex => {
                 let mut p = codex::CodexParser::new(name);
-                p.byte_test = byte_test(format);
+                p.byte_test = ByteTest::new(format);
                 Parser::Codex(p)
             }
         }
@@ -621,7 +639,9 @@ pub struct Sink<'p> {
     offset: u64,
     line_chars: u32,
     interned: HashMap<Box<str>, Arc<str>>,
-    sessions: BTreeMap<Arc<str>, Vec<Event>>,
+    sessions: Vec<(Arc<str>, Vec<Event>)>,
+    session_index: HashMap<Arc<str>, usize>,
+    last_session: usize,
     errors: Vec<ParseError>,
     /// Fallback session id for lines that carry none.
     pub default_session: String,
@@ -648,7 +668,9 @@ impl<'p> Sink<'p> {
             offset: 0,
             line_chars: 0,
             interned: HashMap::new(),
-            sessions: BTreeMap::new(),
+            sessions: Vec::new(),
+            session_index: HashMap::new(),
+            last_session: 0,
             errors: Vec::new(),
             default_session: stem,
         }
@@ -734,19 +756,22 @@ impl<'p> Sink<'p> {
 
     /// Adds an event; returns the session's id and the event's index in it.
     pub fn push(&mut self, session: &str, ev: Event) -> (Arc<str>, usize) {
-        match self.sessions.get_key_value(session) {
-            Some((key, _)) => {
-                let key = key.clone();
-                let events = self.sessions.entry(key.clone()).or_default();
-                events.push(ev);
-                (key, events.len() - 1)
-            }
-            None => {
-                let key: Arc<str> = Arc::from(session);
-                self.sessions.insert(key.clone(), vec![ev]);
-                (key, 0)
-            }
-        }
+        let at = match self.sessions.get(self.last_session) {
+            Some((id, _)) if id.as_ref() == session => self.last_session,
+            _ => match self.session_index.get(session) {
+                Some(&i) => i,
+                None => {
+                    let id: Arc<str> = Arc::from(session);
+                    self.sessions.push((id.clone(), Vec::new()));
+                    self.session_index.insert(id, self.sessions.len() - 1);
+                    self.sessions.len() - 1
+                }
+            },
+        };
+        self.last_session = at;
+        let (id, events) = &mut self.sessions[at];
+        events.push(ev);
+        (id.clone(), events.len() - 1)
     }
 
     /// Parses `ts` or records an error for the current line.
