@@ -25,7 +25,15 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
         },
     )?;
     let mut changes = select_change(args, &cwd)?;
+    let before = changes.files.len();
     changes.files.retain(|f| settings.includes(&f.path));
+    let excluded = before - changes.files.len();
+    if excluded > 0 {
+        changes.notices.push(format!(
+            "{excluded} changed file{} left out by `include`/`exclude` in the configuration",
+            if excluded == 1 { "" } else { "s" }
+        ));
+    }
     if !matches!(changes.mode, Mode::All) {
         let prefixes = args
             .paths
@@ -188,7 +196,7 @@ pub fn rules() -> i32 {
     for rule in registry::all() {
         let meta = rule.meta();
         out.push_str(&format!(
-            "{:<22} {:<10} {:<8} {}\n",
+            "{:<26} {:<10} {:<8} {}\n",
             meta.id,
             meta.scope.as_str(),
             meta.default_severity.as_str(),
