@@ -2,13 +2,12 @@
 //! engine, print. Returns the process exit code.
 
 use crate::change::{self, git::Repo, unidiff, ChangeSet, Mode};
-use crate::cli::{CheckArgs, ColorChoice, Format};
+use crate::cli::{CheckArgs, ColorChoice, Format, InstallHookArgs};
 use crate::config::resolve::{self, Overrides};
 use crate::engine;
 use crate::error::{Error, Result};
-use crate::finding::Severity;
-use crate::registry;
-use crate::report::{human, json};
+use crate::report::{compact, github, human, json, sarif, statistics};
+use crate::rules::declarative;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
@@ -22,8 +21,15 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             ignore: args.ignore.clone(),
             manifest: args.manifest.clone(),
             agent_config: args.agent_config.clone(),
+            rules_dir: args.rules_dir.clone(),
         },
     )?;
+    if args.sarif_category.is_some() && args.format != Format::Sarif {
+        return Err(Error::usage(
+            "`--sarif-category` only applies to `--format sarif`",
+            Some("add `--format sarif`, or drop `--sarif-category`".to_string()),
+        ));
+    }
     let mut changes = select_change(args, &cwd)?;
     let before = changes.files.len();
     changes.files.retain(|f| settings.includes(&f.path));
@@ -56,12 +62,45 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
                 && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let rendered = match args.format {
+    let mut rendered = match args.format {
         Format::Human => human::render(&report, color),
         Format::Json => json::render(&report),
+        Format::Compact => compact::render(&report),
+        Format::Github => github::render(&report),
+        Format::Sarif => sarif::render(
+            &report,
+            &sarif::SarifOptions {
+                rules: settings.selection.rules().map(|r| r.meta()).collect(),
+                category: args.sarif_category.clone(),
+            },
+        ),
     };
+    if args.statistics {
+        let table = statistics::render(&report);
+        // Appended only where the output is text for people; a JSON, SARIF
+        // or workflow-command document stays intact and the table goes to
+        // standard error.
+        if args.output.is_none() && matches!(args.format, Format::Human | Format::Compact) {
+            rendered.push_str(&table);
+        } else {
+            eprint!("{table}");
+        }
+    }
     write_output(args.output.as_deref(), &rendered)?;
-    Ok(report.exit_code(Some(Severity::Warning)))
+    Ok(report.exit_code(args.fail_on.threshold()))
+}
+
+pub fn install_hook(args: &InstallHookArgs) -> Result<i32> {
+    let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
+    let installed = crate::hook::install(&cwd, args.force)?;
+    let _ = write_output(
+        None,
+        &format!(
+            "installed a pre-commit hook at `{}`: it runs `agentlint check --staged` before each commit\n",
+            installed.display()
+        ),
+    );
+    Ok(0)
 }
 
 fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
@@ -191,20 +230,21 @@ fn root_relative(root: &Path, cwd: &Path, p: &Path) -> String {
     change::walk::relative_path(&root, &normal)
 }
 
-pub fn rules() -> i32 {
+pub fn rules(rules_dir: Option<&Path>) -> Result<i32> {
     let mut out = String::new();
-    for rule in registry::all() {
+    for rule in declarative::catalog(rules_dir)? {
         let meta = rule.meta();
         out.push_str(&format!(
-            "{:<26} {:<10} {:<8} {}\n",
+            "{:<26} {:<10} {:<8} {:<36} {}\n",
             meta.id,
             meta.scope.as_str(),
             meta.default_severity.as_str(),
+            declarative::source_of(rule),
             meta.summary
         ));
     }
-    let _ = write_output(None, &out);
-    0
+    write_output(None, &out)?;
+    Ok(0)
 }
 
 pub fn init(path: &Path) -> Result<i32> {
@@ -213,15 +253,16 @@ pub fn init(path: &Path) -> Result<i32> {
     Ok(0)
 }
 
-pub fn explain(id: &str) -> Result<i32> {
-    let rule = registry::find(id).ok_or_else(|| {
+pub fn explain(id: &str, rules_dir: Option<&Path>) -> Result<i32> {
+    let known = declarative::catalog(rules_dir)?;
+    let rule = known.iter().find(|r| r.meta().id == id).ok_or_else(|| {
         Error::usage(
             format!("unknown rule `{id}`"),
             Some("`agentlint rules` lists every rule".to_string()),
         )
     })?;
     let meta = rule.meta();
-    let text = format!(
+    let mut text = format!(
         "# {} ({}, default severity: {})\n\n{}\n\n{}\n",
         meta.id,
         meta.scope.as_str(),
@@ -229,6 +270,16 @@ pub fn explain(id: &str) -> Result<i32> {
         meta.summary,
         meta.docs_text()
     );
+    if let crate::registry::Registered::Ast(ast) = rule {
+        if let Some(query) = ast.as_query() {
+            text.push_str(&format!(
+                "\n## Definition\nDeclarative rule from `{}`; tree-sitter query (anchor `@{}`):\n```scheme\n{}\n```\n",
+                query.origin(),
+                query.anchor(),
+                query.query_text().trim_end()
+            ));
+        }
+    }
     write_output(None, &text)?;
     Ok(0)
 }

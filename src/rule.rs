@@ -174,6 +174,11 @@ pub trait AstRule: Send + Sync {
     /// matter. Empty: no such shortcut.
     fn needles(&self, options: &RuleOptions) -> Vec<Vec<u8>>;
     fn check(&self, node: Node<'_>, cx: &mut AstContext<'_>);
+    /// A declarative rule (rules/*.toml) runs as a tree-sitter query in
+    /// the engine's query pass instead of the walk; it registers no kinds.
+    fn as_query(&self) -> Option<&crate::rules::declarative::QueryRule> {
+        None
+    }
 }
 
 /// A changed file as the change-set rules see it.

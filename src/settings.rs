@@ -290,13 +290,23 @@ pub struct Selection {
 impl Selection {
     /// `select` (empty: all rules) minus `ignore`; unknown ids are an error.
     pub fn new(select: &[String], ignore: &[String]) -> Result<Self> {
+        Self::from_rules(registry::all().iter().collect(), select, ignore)
+    }
+
+    /// Like `new`, over a given set of known rules (built-in plus the
+    /// declarative rules loaded for this run, `declarative::catalog`).
+    pub fn from_rules(
+        known: Vec<&'static Registered>,
+        select: &[String],
+        ignore: &[String],
+    ) -> Result<Self> {
         for id in select.iter().chain(ignore) {
-            if registry::find(id).is_none() {
+            if !known.iter().any(|r| r.meta().id == id) {
                 return Err(Error::usage(
                     format!("unknown rule `{id}`"),
                     Some(format!(
                         "known rules: {}",
-                        registry::all()
+                        known
                             .iter()
                             .map(|r| r.meta().id)
                             .collect::<Vec<_>>()
@@ -305,8 +315,8 @@ impl Selection {
                 ));
             }
         }
-        let enabled = registry::all()
-            .iter()
+        let enabled = known
+            .into_iter()
             .filter(|r| select.is_empty() || select.iter().any(|s| s == r.meta().id))
             .filter(|r| !ignore.iter().any(|s| s == r.meta().id))
             .collect();

@@ -26,6 +26,8 @@ pub struct Overrides {
     pub ignore: Vec<String>,
     pub manifest: Option<PathBuf>,
     pub agent_config: Option<PathBuf>,
+    /// `--rules-dir DIR` (wins over the file's `rules-dir`).
+    pub rules_dir: Option<PathBuf>,
 }
 
 /// Symbolic names of the design's `forbidden_patterns` and the built-in
@@ -63,12 +65,25 @@ pub fn settings(cwd: &Path, overrides: &Overrides) -> Result<Settings> {
         None => LoadedConfig::discover(cwd)?,
     };
     let mut settings = Settings::default();
+    // The rules this run knows: built-in, shipped declarative, and the
+    // user's declarative rules folder (command line, then config file).
+    let rules_dir = overrides
+        .rules_dir
+        .as_ref()
+        .map(|p| cwd.join(p))
+        .or_else(|| {
+            loaded
+                .as_ref()
+                .and_then(|l| l.config.rules_dir.as_ref().map(|p| l.dir().join(p)))
+        });
+    let known = crate::rules::declarative::catalog(rules_dir.as_deref())?;
+    settings.selection = Selection::from_rules(known.clone(), &[], &[])?;
     let mut patterns: Vec<(String, Range<usize>, Origin)> = Vec::new();
 
     // Rule selection: the file, then the command line.
     let (mut select, mut ignore) = (Vec::new(), Vec::new());
     if let Some(loaded) = &loaded {
-        let severities = loaded.severities()?;
+        let severities = loaded.severities(&known)?;
         let c = &loaded.config;
         select = c
             .select
@@ -77,7 +92,7 @@ pub fn settings(cwd: &Path, overrides: &Overrides) -> Result<Settings> {
             .map(|s| s.get_ref().clone())
             .collect();
         ignore = c.ignore.iter().map(|s| s.get_ref().clone()).collect();
-        settings.selection = Selection::new(&select, &ignore)?;
+        settings.selection = Selection::from_rules(known.clone(), &select, &ignore)?;
         for (id, severity) in severities {
             settings.selection.set_severity(id, severity);
         }
@@ -97,10 +112,10 @@ pub fn settings(cwd: &Path, overrides: &Overrides) -> Result<Settings> {
         ignore.extend(overrides.ignore.iter().cloned());
         let severities: Vec<_> = loaded
             .as_ref()
-            .map(|l| l.severities())
+            .map(|l| l.severities(&known))
             .transpose()?
             .unwrap_or_default();
-        settings.selection = Selection::new(&select, &ignore)?;
+        settings.selection = Selection::from_rules(known.clone(), &select, &ignore)?;
         for (id, severity) in severities {
             settings.selection.set_severity(id, severity);
         }
@@ -122,7 +137,7 @@ pub fn settings(cwd: &Path, overrides: &Overrides) -> Result<Settings> {
         .as_ref()
         .map(|p| cwd.join(p))
         .or_else(|| from_file(|c| &c.agent_config));
-    settings.rules_dir = from_file(|c| &c.rules_dir);
+    settings.rules_dir = rules_dir;
     if let Some(path) = &manifest_path {
         let text = super::read_text(path)?;
         settings.manifest = Some(Arc::new(Manifest::parse(&display_path(cwd, path), text)?));
@@ -413,6 +428,21 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn declarative_rules_can_be_selected_and_ranked() {
+        let tmp = setup(&[(
+            "agentlint.toml",
+            "select = [\"todo-comment\", \"bare-except\"]\n[severity]\ntodo-comment = \"error\"\n",
+        )]);
+        let s = settings(tmp.path(), &Overrides::default()).unwrap();
+        assert!(s.selection.is_enabled("todo-comment"));
+        assert!(!s.selection.is_enabled("broad-except"));
+        assert_eq!(
+            s.selection.severity("todo-comment"),
+            Some(crate::Severity::Error)
+        );
     }
 
     #[test]
