@@ -343,6 +343,13 @@ impl Selection {
         }
     }
 
+    /// Turns on a rule of the run's catalog (built-in or declarative).
+    pub fn enable_rule(&mut self, rule: &'static Registered) {
+        if !self.is_enabled(rule.meta().id) {
+            self.enabled.push(rule);
+        }
+    }
+
     pub fn set_severity(&mut self, id: &'static str, severity: Severity) {
         self.severities.insert(id, severity);
     }
