@@ -31,7 +31,15 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
         ));
     }
     let mut changes = select_change(args, &cwd)?;
+    let before = changes.files.len();
     changes.files.retain(|f| settings.includes(&f.path));
+    let excluded = before - changes.files.len();
+    if excluded > 0 {
+        changes.notices.push(format!(
+            "{excluded} changed file{} left out by `include`/`exclude` in the configuration",
+            if excluded == 1 { "" } else { "s" }
+        ));
+    }
     if !matches!(changes.mode, Mode::All) {
         let prefixes = args
             .paths
@@ -232,7 +240,7 @@ pub fn rules(rules_dir: Option<&Path>) -> Result<i32> {
     for rule in declarative::catalog(rules_dir)? {
         let meta = rule.meta();
         out.push_str(&format!(
-            "{:<24} {:<10} {:<8} {:<36} {}\n",
+            "{:<26} {:<10} {:<8} {:<36} {}\n",
             meta.id,
             meta.scope.as_str(),
             meta.default_severity.as_str(),

@@ -87,7 +87,7 @@ pub fn settings(cwd: &Path, overrides: &Overrides) -> Result<Settings> {
     // Rule selection: the file, then the command line.
     let (mut select, mut ignore) = (Vec::new(), Vec::new());
     if let Some(loaded) = &loaded {
-        let severities = loaded.severities()?;
+        let severities = loaded.severities(&known)?;
         let c = &loaded.config;
         select = c
             .select
@@ -116,7 +116,7 @@ pub fn settings(cwd: &Path, overrides: &Overrides) -> Result<Settings> {
         ignore.extend(overrides.ignore.iter().cloned());
         let severities: Vec<_> = loaded
             .as_ref()
-            .map(|l| l.severities())
+            .map(|l| l.severities(&known))
             .transpose()?
             .unwrap_or_default();
         settings.selection = Selection::from_rules(known.clone(), &select, &ignore)?;
@@ -186,14 +186,22 @@ pub fn settings(cwd: &Path, overrides: &Overrides) -> Result<Settings> {
                 .unwrap_or_else(|| Error::usage(message.clone(), help.clone())),
         };
         if let Some(name) = symbolic_name(&pattern) {
-            match SYMBOLIC_PATTERNS.iter().find(|(n, _)| *n == name) {
-                Some((_, rule)) => {
-                    if !ignore.iter().any(|i| i == rule) {
-                        settings.selection.enable(rule);
+            // A listed alias, or any rule of the catalog by its id in
+            // snake_case (`todo_comment` -> `todo-comment`).
+            let kebab = name.replace('_', "-");
+            let id = SYMBOLIC_PATTERNS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, rule)| *rule)
+                .unwrap_or(kebab.as_str());
+            match known.iter().find(|r| r.meta().id == id) {
+                Some(rule) => {
+                    if !ignore.iter().any(|i| i == id) {
+                        settings.selection.enable_rule(rule);
                     }
                 }
                 None => settings.notices.push(format!(
-                    "forbidden pattern `{pattern}` is a name agentlint check has no rule for; it is not enforced on the change (known names: {})",
+                    "forbidden pattern `{pattern}` is a name agentlint check has no rule for; it is not enforced on the change (names of rules work: {}, or any rule id in snake_case)",
                     SYMBOLIC_PATTERNS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
                 )),
             }
@@ -433,6 +441,35 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn symbolic_names_of_any_rule_turn_it_on() {
+        let tmp = setup(&[(
+            "agentlint.toml",
+            "select = [\"bare-except\"]\n[rules.forbidden-pattern]\npatterns = [\"todo_comment\", \"broad_except:\"]\n",
+        )]);
+        let s = settings(tmp.path(), &Overrides::default()).unwrap();
+        assert!(s.selection.is_enabled("todo-comment"));
+        assert!(s.selection.is_enabled("broad-except"));
+        assert!(!s.selection.is_enabled("print-in-library"));
+        assert!(s.options.forbidden_patterns.is_empty());
+        assert!(s.notices.is_empty(), "{:?}", s.notices);
+    }
+
+    #[test]
+    fn declarative_rules_can_be_selected_and_ranked() {
+        let tmp = setup(&[(
+            "agentlint.toml",
+            "select = [\"todo-comment\", \"bare-except\"]\n[severity]\ntodo-comment = \"error\"\n",
+        )]);
+        let s = settings(tmp.path(), &Overrides::default()).unwrap();
+        assert!(s.selection.is_enabled("todo-comment"));
+        assert!(!s.selection.is_enabled("broad-except"));
+        assert_eq!(
+            s.selection.severity("todo-comment"),
+            Some(crate::Severity::Error)
+        );
     }
 
     #[test]
