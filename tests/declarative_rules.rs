@@ -309,6 +309,10 @@ fn declarative_findings_follow_the_change() {
     git(p, &["init", "-q", "-b", "main"]);
     let base = "import subprocess\n\n\n# TODO: old marker\ndef f(x):\n    print(x)\n    return x\n";
     std::fs::write(p.join("lib.py"), base).expect("write");
+    let call = "import subprocess\n\n\ndef h(cmd):\n    return subprocess.run(\n        cmd,\n        shell=False,\n    )\n";
+    std::fs::write(p.join("call.py"), call).expect("write");
+    let script = "import sys\n\n\ndef main():\n    return 0\n\n\nif __name__ == \"__main__\":\n    sys.exit(main())\n";
+    std::fs::write(p.join("script.py"), script).expect("write");
     git(p, &["add", "-A"]);
     git(p, &["commit", "-q", "-m", "base"]);
     git(p, &["checkout", "-q", "-b", "agent"]);
@@ -317,20 +321,26 @@ fn declarative_findings_follow_the_change() {
     changed.push_str(&"\n".repeat(40));
     changed.push_str("def g(cmd):\n    # TODO: new marker\n    print(cmd)\n    return subprocess.run(\n        cmd,\n        shell=True,\n    )\n");
     std::fs::write(p.join("lib.py"), changed).expect("write");
+    // Only line 7 of a call that starts on line 5 changes: still reported.
+    std::fs::write(p.join("call.py"), call.replace("shell=False", "shell=True")).expect("write");
+    // A print added to a script (a module with a __main__ guard): exempt.
+    std::fs::write(
+        p.join("script.py"),
+        script.replace("    return 0\n", "    print(\"hello\")\n    return 0\n"),
+    )
+    .expect("write");
     git(p, &["commit", "-qam", "agent"]);
 
     let out = agentlint(p, &["check", "--since", "main", "--format", "json"]);
-    let got: BTreeSet<(String, u64)> = findings(&out)
-        .into_iter()
-        .map(|(rule, _, line)| (rule, line))
-        .collect();
-    let want: BTreeSet<(String, u64)> = [
-        ("todo-comment", 49),
-        ("print-in-library", 50),
-        ("subprocess-shell-true", 53),
+    let got: BTreeSet<(String, String, u64)> = findings(&out).into_iter().collect();
+    let want: BTreeSet<(String, String, u64)> = [
+        ("todo-comment", "lib.py", 49),
+        ("print-in-library", "lib.py", 50),
+        ("subprocess-shell-true", "lib.py", 53),
+        ("subprocess-shell-true", "call.py", 7),
     ]
     .into_iter()
-    .map(|(r, l)| (r.to_string(), l))
+    .map(|(r, f, l)| (r.to_string(), f.to_string(), l))
     .collect();
     assert_eq!(
         got,
