@@ -3,23 +3,30 @@
 
 use crate::change::{self, git::Repo, unidiff, ChangeSet, Mode};
 use crate::cli::{CheckArgs, ColorChoice, Format};
+use crate::config::resolve::{self, Overrides};
 use crate::engine;
 use crate::error::{Error, Result};
 use crate::finding::Severity;
 use crate::report::{human, json};
 use crate::rules::declarative;
-use crate::settings::{Selection, Settings};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
 pub fn check(args: &CheckArgs) -> Result<i32> {
     let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
-    let known = declarative::catalog(args.rules_dir.as_deref())?;
-    let settings = Settings {
-        selection: Selection::from_rules(known, &args.select, &args.ignore)?,
-        ..Settings::default()
-    };
+    let settings = resolve::settings(
+        &cwd,
+        &Overrides {
+            config: args.config.clone(),
+            select: args.select.clone(),
+            ignore: args.ignore.clone(),
+            manifest: args.manifest.clone(),
+            agent_config: args.agent_config.clone(),
+            rules_dir: args.rules_dir.clone(),
+        },
+    )?;
     let mut changes = select_change(args, &cwd)?;
+    changes.files.retain(|f| settings.includes(&f.path));
     if !matches!(changes.mode, Mode::All) {
         let prefixes = args
             .paths
@@ -28,7 +35,11 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             .collect::<Vec<_>>();
         changes.restrict_to(&prefixes);
     }
-    let report = engine::check(&changes, &settings);
+    let mut report = engine::check(&changes, &settings);
+    if !args.show_suppressed {
+        // Counted in the summary either way; listed only on request.
+        report.suppressed.clear();
+    }
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -187,6 +198,12 @@ pub fn rules(rules_dir: Option<&Path>) -> Result<i32> {
         ));
     }
     write_output(None, &out)?;
+    Ok(0)
+}
+
+pub fn init(path: &Path) -> Result<i32> {
+    crate::config::file::init(path)?;
+    eprintln!("wrote {}", path.display());
     Ok(0)
 }
 

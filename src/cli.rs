@@ -16,6 +16,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Lint the changed lines of a change set.
@@ -33,6 +35,12 @@ pub enum Command {
         /// Also look in the declarative rules (*.toml) in DIR.
         #[arg(long, value_name = "DIR")]
         rules_dir: Option<PathBuf>,
+    },
+    /// Write a commented starter `agentlint.toml` (never overwrites).
+    Init {
+        /// Where to write it.
+        #[arg(default_value = "agentlint.toml")]
+        path: PathBuf,
     },
 }
 
@@ -91,4 +99,17 @@ pub struct CheckArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    /// Read this configuration file (`agentlint.toml`, or a
+    /// `pyproject.toml` with `[tool.agentlint]`) instead of searching for one.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The task manifest (JSON) for the change-set rules.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// The agent's `agent_config.yaml`.
+    #[arg(long, value_name = "FILE")]
+    pub agent_config: Option<PathBuf>,
+    /// Also list the findings that suppression comments silenced.
+    #[arg(long)]
+    pub show_suppressed: bool,
 }

@@ -12,6 +12,7 @@ fn main() -> ExitCode {
         Command::Check(args) => app::check(args),
         Command::Rules { rules_dir } => app::rules(rules_dir.as_deref()),
         Command::Explain { rule, rules_dir } => app::explain(rule, rules_dir.as_deref()),
+        Command::Init { path } => app::init(path),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

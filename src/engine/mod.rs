@@ -3,11 +3,13 @@
 //! Files are processed in parallel with one parser per rayon worker; a
 //! tree is dropped as soon as its rules have run.
 
+pub mod changeset;
 pub mod filter;
+pub mod partial;
 pub mod query;
 pub mod walk;
 
-use crate::change::{ChangeSet, ChangedFile, Content, Mode, Status};
+use crate::change::{ChangeSet, ChangedFile, ChangedLines, Content, Mode, Status};
 use crate::finding::Finding;
 use crate::registry::Registered;
 use crate::report::{Report, SkipReason};
@@ -104,9 +106,12 @@ pub fn check(changes: &ChangeSet, settings: &Settings) -> Report {
 
     let mut report = Report::default();
     report.notices.extend(changes.notices.iter().cloned());
+    report.notices.extend(settings.notices.iter().cloned());
     for result in results {
         report.add_file(result);
     }
+    changeset::run(changes, settings, &loader, &mut report);
+    report.apply_suppressions();
     report.finish();
     report
 }
@@ -224,7 +229,7 @@ fn check_file(
         };
     }
     let source = Source::from_bytes(file.path.clone(), bytes);
-    let Some(tree) = parser.parse(source.text.as_bytes(), None) else {
+    let Some(tree) = parse(parser, source.text.as_bytes(), &file.lines) else {
         return skipped(file, SkipReason::Unreadable("the parser gave up".into()));
     };
     let root = tree.root_node();
@@ -255,6 +260,23 @@ fn check_file(
         source: (!findings.is_empty()).then(|| source.text.clone()),
         findings,
     }
+}
+
+/// Parses the parts of a file that can hold findings on its changed lines
+/// (see `partial`), or the whole file; the parser is left whole-file.
+fn parse(parser: &mut Parser, text: &[u8], lines: &ChangedLines) -> Option<tree_sitter::Tree> {
+    if let Some(ranges) = partial::included_ranges(text, lines) {
+        let tree = parser
+            .set_included_ranges(&ranges)
+            .ok()
+            .and_then(|()| parser.parse(text, None));
+        let _ = parser.set_included_ranges(&[]);
+        // A syntax error in the parts may come from a wrong cut: parse it all.
+        if let Some(tree) = tree.filter(|t| !t.root_node().has_error()) {
+            return Some(tree);
+        }
+    }
+    parser.parse(text, None)
 }
 
 /// Turns a rule's byte-span finding into a positioned one.

@@ -19,13 +19,15 @@ query = '''
 fn error_of(text: &str) -> (String, String) {
     match compile_str("bad.toml", text) {
         Ok(rule) => panic!("expected an error, compiled {rule:?}"),
-        Err(Error::Input(e)) => {
-            assert_eq!(e.src.name(), "bad.toml", "the error names the rule file");
-            let start = e.span.offset();
+        Err(Error::Input {
+            src, span, message, ..
+        }) => {
+            assert_eq!(src.name(), "bad.toml", "the error names the rule file");
+            let start = span.offset();
             let covered = text
-                .get(start..start + e.span.len())
+                .get(start..start + span.len())
                 .unwrap_or("<out of range>");
-            (e.message, covered.to_string())
+            (message, covered.to_string())
         }
         Err(other) => panic!("expected an error located in the file, got {other:?}"),
     }
@@ -166,10 +168,9 @@ fn duplicate_ids_across_user_files_are_rejected() {
     )
     .expect("write");
     let err = catalog(Some(dir.path())).expect_err("duplicate");
-    let Error::Input(e) = err else {
+    let Error::Input { message, src, .. } = err else {
         panic!("expected a located error, got {err:?}");
     };
-    let (message, src) = (e.message, e.src);
     assert!(
         message.contains("duplicate rule id `dup-rule`"),
         "{message}"
