@@ -311,8 +311,13 @@ fn declarative_findings_follow_the_change() {
     std::fs::write(p.join("lib.py"), base).expect("write");
     let call = "import subprocess\n\n\ndef h(cmd):\n    return subprocess.run(\n        cmd,\n        shell=False,\n    )\n";
     std::fs::write(p.join("call.py"), call).expect("write");
-    let script = "import sys\n\n\ndef main():\n    return 0\n\n\nif __name__ == \"__main__\":\n    sys.exit(main())\n";
-    std::fs::write(p.join("script.py"), script).expect("write");
+    // Over 8 KiB (11 KB): diff mode parses only the changed top-level
+    // statements (and imports), not the `__main__` guard.
+    let padding: String = (0..700).map(|i| format!("VALUE_{i} = {i}\n")).collect();
+    let script = format!("import sys\n{padding}\n\ndef main():\n    return 0\n\n\nif __name__ == \"__main__\":\n    sys.exit(main())\n");
+    std::fs::write(p.join("script.py"), &script).expect("write");
+    let big = format!("{padding}\n\ndef work(x):\n    return x\n");
+    std::fs::write(p.join("big.py"), &big).expect("write");
     git(p, &["add", "-A"]);
     git(p, &["commit", "-q", "-m", "base"]);
     git(p, &["checkout", "-q", "-b", "agent"]);
@@ -323,10 +328,17 @@ fn declarative_findings_follow_the_change() {
     std::fs::write(p.join("lib.py"), changed).expect("write");
     // Only line 7 of a call that starts on line 5 changes: still reported.
     std::fs::write(p.join("call.py"), call.replace("shell=False", "shell=True")).expect("write");
-    // A print added to a script (a module with a __main__ guard): exempt.
+    // A print added to a script (a module with a __main__ guard): exempt,
+    // though the guard is outside the statements diff mode parses.
     std::fs::write(
         p.join("script.py"),
         script.replace("    return 0\n", "    print(\"hello\")\n    return 0\n"),
+    )
+    .expect("write");
+    // A print added at the end of a large library file: reported.
+    std::fs::write(
+        p.join("big.py"),
+        big.replace("    return x\n", "    print(x)\n    return x\n"),
     )
     .expect("write");
     git(p, &["commit", "-qam", "agent"]);
@@ -338,6 +350,7 @@ fn declarative_findings_follow_the_change() {
         ("print-in-library", "lib.py", 50),
         ("subprocess-shell-true", "lib.py", 53),
         ("subprocess-shell-true", "call.py", 7),
+        ("print-in-library", "big.py", 704),
     ]
     .into_iter()
     .map(|(r, f, l)| (r.to_string(), f.to_string(), l))

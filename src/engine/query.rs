@@ -91,20 +91,18 @@ impl Group {
 pub struct QueryPass {
     rules: Vec<&'static QueryRule>,
     finders: Vec<Vec<Finder<'static>>>,
+    /// Per rule: byte strings that exempt a whole file.
+    unless: Vec<Vec<Finder<'static>>>,
     groups: Vec<Group>,
 }
 
 impl QueryPass {
     pub fn new(rules: Vec<&'static QueryRule>) -> Self {
-        let finders = rules
-            .iter()
-            .map(|r| {
-                r.needle_list()
-                    .iter()
-                    .map(|n| Finder::new(n).into_owned())
-                    .collect()
-            })
-            .collect();
+        let finders_of = |list: &[Vec<u8>]| -> Vec<Finder<'static>> {
+            list.iter().map(|n| Finder::new(n).into_owned()).collect()
+        };
+        let finders = rules.iter().map(|r| finders_of(r.needle_list())).collect();
+        let unless = rules.iter().map(|r| finders_of(r.unless_list())).collect();
         let indexed: Vec<(usize, &'static QueryRule)> = rules.iter().copied().enumerate().collect();
         let mut groups = Vec::new();
         if rules.len() > 1 {
@@ -131,6 +129,7 @@ impl QueryPass {
         QueryPass {
             rules,
             finders,
+            unless,
             groups,
         }
     }
@@ -145,14 +144,16 @@ impl QueryPass {
     }
 
     /// Which rules may fire on this file: their globs accept the path (not
-    /// checked when `path` is `None`) and one of their needles occurs.
+    /// checked when `path` is `None`), one of their needles occurs and none
+    /// of their `unless-file-contains` strings does.
     pub fn active(&self, path: Option<&str>, bytes: &[u8]) -> Vec<bool> {
         self.rules
             .iter()
-            .zip(&self.finders)
-            .map(|(rule, finders)| {
+            .zip(self.finders.iter().zip(&self.unless))
+            .map(|(rule, (finders, unless))| {
                 path.is_none_or(|p| rule.applies_to(p))
                     && (finders.is_empty() || finders.iter().any(|f| f.find(bytes).is_some()))
+                    && !unless.iter().any(|f| f.find(bytes).is_some())
             })
             .collect()
     }

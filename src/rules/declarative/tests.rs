@@ -254,3 +254,20 @@ fn a_missing_rules_folder_is_an_io_error() {
     let err = catalog(Some(Path::new("/nonexistent/agentlint-rules"))).expect_err("missing");
     assert!(matches!(err, Error::Io { .. }), "{err:?}");
 }
+
+#[test]
+fn not_inside_drops_findings_inside_the_exempt_nodes() {
+    let text = format!(
+        "{}not-inside = '''\n(function_definition name: (identifier) @n (#eq? @n \"unsafe_eval\")) @exempt\n'''\nunless-file-contains = [\"# no-eval: off\"]\n",
+        GOOD.replace("no-eval", "no-eval-inside")
+    );
+    let rule = compile_str("inside.toml", &text).expect("compiles");
+    let code =
+        "eval(a)\ndef unsafe_eval(b):\n    return eval(b)\ndef other(c):\n    return eval(c)\n";
+    let found = crate::engine::query::check_snippet(rule, code);
+    let starts: Vec<usize> = found.iter().map(|f| f.span.start).collect();
+    assert_eq!(starts, vec![0, code.rfind("eval(c)").expect("present")]);
+    // A file containing an `unless-file-contains` string is exempt.
+    let exempt = format!("# no-eval: off\n{code}");
+    assert!(crate::engine::query::check_snippet(rule, &exempt).is_empty());
+}
