@@ -362,3 +362,39 @@ fn declarative_findings_follow_the_change() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn the_config_rules_dir_feeds_check_rules_and_explain() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    std::fs::create_dir_all(p.join("lint/rules")).expect("mkdir");
+    std::fs::write(p.join("lint/rules/no-eval.toml"), USER_RULE).expect("write");
+    // Relative to the config file's folder, not the working directory.
+    std::fs::write(p.join("agentlint.toml"), "rules-dir = \"lint/rules\"\n").expect("write");
+    std::fs::create_dir(p.join("src")).expect("mkdir");
+    std::fs::write(p.join("src/app.py"), "value = eval(text)\n").expect("write");
+
+    let out = agentlint(&p.join("src"), &["check", "--all", "--format", "json"]);
+    assert_eq!(
+        findings(&out),
+        // No repository: `--all` paths are relative to the working directory.
+        vec![("no-eval".to_string(), "app.py".to_string(), 1)],
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = agentlint(&p.join("src"), &["rules"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .any(|l| l.starts_with("no-eval ")),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = agentlint(&p.join("src"), &["explain", "no-eval"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
