@@ -2,12 +2,11 @@
 //! engine, print. Returns the process exit code.
 
 use crate::change::{self, git::Repo, unidiff, ChangeSet, Mode};
-use crate::cli::{CheckArgs, ColorChoice, Format};
+use crate::cli::{CheckArgs, ColorChoice, Format, InstallHookArgs};
 use crate::config::resolve::{self, Overrides};
 use crate::engine;
 use crate::error::{Error, Result};
-use crate::finding::Severity;
-use crate::report::{human, json};
+use crate::report::{compact, github, human, json, sarif, statistics};
 use crate::rules::declarative;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Component, Path, PathBuf};
@@ -25,6 +24,12 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             rules_dir: args.rules_dir.clone(),
         },
     )?;
+    if args.sarif_category.is_some() && args.format != Format::Sarif {
+        return Err(Error::usage(
+            "`--sarif-category` only applies to `--format sarif`",
+            Some("add `--format sarif`, or drop `--sarif-category`".to_string()),
+        ));
+    }
     let mut changes = select_change(args, &cwd)?;
     changes.files.retain(|f| settings.includes(&f.path));
     if !matches!(changes.mode, Mode::All) {
@@ -49,12 +54,45 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
                 && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let rendered = match args.format {
+    let mut rendered = match args.format {
         Format::Human => human::render(&report, color),
         Format::Json => json::render(&report),
+        Format::Compact => compact::render(&report),
+        Format::Github => github::render(&report),
+        Format::Sarif => sarif::render(
+            &report,
+            &sarif::SarifOptions {
+                rules: settings.selection.rules().map(|r| r.meta()).collect(),
+                category: args.sarif_category.clone(),
+            },
+        ),
     };
+    if args.statistics {
+        let table = statistics::render(&report);
+        // Appended only where the output is text for people; a JSON, SARIF
+        // or workflow-command document stays intact and the table goes to
+        // standard error.
+        if args.output.is_none() && matches!(args.format, Format::Human | Format::Compact) {
+            rendered.push_str(&table);
+        } else {
+            eprint!("{table}");
+        }
+    }
     write_output(args.output.as_deref(), &rendered)?;
-    Ok(report.exit_code(Some(Severity::Warning)))
+    Ok(report.exit_code(args.fail_on.threshold()))
+}
+
+pub fn install_hook(args: &InstallHookArgs) -> Result<i32> {
+    let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
+    let installed = crate::hook::install(&cwd, args.force)?;
+    let _ = write_output(
+        None,
+        &format!(
+            "installed a pre-commit hook at `{}`: it runs `agentlint check --staged` before each commit\n",
+            installed.display()
+        ),
+    );
+    Ok(0)
 }
 
 fn write_output(path: Option<&Path>, text: &str) -> Result<()> {

@@ -42,12 +42,49 @@ pub enum Command {
         #[arg(default_value = "agentlint.toml")]
         path: PathBuf,
     },
+    /// Write a git pre-commit hook that runs `agentlint check --staged`.
+    InstallHook(InstallHookArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InstallHookArgs {
+    /// Replace an existing pre-commit hook.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0, for code scanning (GitHub, GitLab, IDE viewers).
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// One line per finding: `path:line:col: rule message`.
+    Compact,
+}
+
+/// The lowest severity that makes `check` exit with 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    /// Always exit 0 when the check ran (advisory mode).
+    Never,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<crate::finding::Severity> {
+        use crate::finding::Severity;
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Note => Some(Severity::Note),
+            FailOn::Never => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -112,4 +149,13 @@ pub struct CheckArgs {
     /// Also list the findings that suppression comments silenced.
     #[arg(long)]
     pub show_suppressed: bool,
+    /// Exit with 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value = "warning", value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+    /// Also print how many findings each rule produced.
+    #[arg(long)]
+    pub statistics: bool,
+    /// `automationDetails.id` of the SARIF run (GitHub's analysis category).
+    #[arg(long, value_name = "CATEGORY")]
+    pub sarif_category: Option<String>,
 }

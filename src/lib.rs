@@ -13,6 +13,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod finding;
+pub mod hook;
 pub mod registry;
 pub mod report;
 pub mod rule;

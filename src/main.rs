@@ -13,6 +13,7 @@ fn main() -> ExitCode {
         Command::Rules { rules_dir } => app::rules(rules_dir.as_deref()),
         Command::Explain { rule, rules_dir } => app::explain(rule, rules_dir.as_deref()),
         Command::Init { path } => app::init(path),
+        Command::InstallHook(args) => app::install_hook(args),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

@@ -396,3 +396,29 @@ impl Repo {
         Ok(blobs)
     }
 }
+
+/// Where git looks for hooks in the repository containing `dir`: honours
+/// `core.hooksPath` and linked worktrees (`git rev-parse --git-path
+/// hooks`), as an absolute path. Runs no hook and reads no file content.
+pub fn hooks_dir(dir: &Path) -> Result<PathBuf> {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(dir)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .stdin(Stdio::null())
+        .args(["rev-parse", "--path-format=absolute", "--git-path", "hooks"]);
+    let out = run(cmd, "rev-parse --git-path hooks").map_err(|e| match e {
+        Error::Git { stderr, .. } if stderr.contains("not a git repository") => Error::usage(
+            format!("`{}` is not inside a git repository", dir.display()),
+            Some("run `agentlint install-hook` inside the repository to protect".into()),
+        ),
+        other => other,
+    })?;
+    let text = String::from_utf8_lossy(&out);
+    let path = PathBuf::from(text.trim_end_matches(['\n', '\r']));
+    Ok(if path.is_absolute() {
+        path
+    } else {
+        dir.join(path)
+    })
+}

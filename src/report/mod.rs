@@ -2,8 +2,12 @@
 //! nothing is silently dropped. Printers turn it into bytes; they never
 //! decide what is in it.
 
+pub mod compact;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
+pub mod statistics;
 pub mod suppression;
 
 use crate::engine::{FileResult, Outcome};
