@@ -10,6 +10,12 @@
 //! is what keeps the built-in rules fast), while `print(...)` calls and
 //! comments live anywhere. A query pass on demand leaves the walk's cost
 //! untouched when no declarative rule is selected.
+//!
+//! Measured (CPython 3.11 stdlib, 1,790 files, `check --all`, release
+//! build, median CPU time of 5 runs on a loaded 2-core machine): the 3
+//! built-in rules 7.0-7.9 s; with the 4 shipped declarative rules added
+//! 8.5-10.2 s (+16-31 %), peak RSS 38 -> 49 MB. One combined query versus
+//! one pass per rule: 9.3 s versus 10.1 s (within the noise, never worse).
 
 use crate::change::ChangedLines;
 use crate::rule::{AstContext, RawFinding};
