@@ -210,15 +210,26 @@ impl LoadedConfig {
     }
 
     /// Checks that every rule id the file names exists, and every severity
-    /// is valid; returns the severities.
+    /// is valid; returns the severities. Knows the built-in rules only; see
+    /// `severities_among` for a run's declarative rules.
     pub fn severities(&self) -> Result<Vec<(&'static str, Severity)>> {
+        let builtin: Vec<&'static registry::Registered> = registry::all().iter().collect();
+        self.severities_among(&builtin)
+    }
+
+    /// `severities`, with rule ids looked up in `known` (built-in and the
+    /// declarative rules loaded for this run).
+    pub fn severities_among(
+        &self,
+        known: &[&'static registry::Registered],
+    ) -> Result<Vec<(&'static str, Severity)>> {
         let c = &self.config;
         for id in c.select.iter().flatten().chain(&c.ignore) {
-            self.known_rule(id.get_ref(), id.span())?;
+            self.known_rule(known, id.get_ref(), id.span())?;
         }
         let mut out = Vec::new();
         for (id, level) in &c.severity {
-            let meta = self.known_rule(id, level.span())?;
+            let meta = self.known_rule(known, id, level.span())?;
             let severity = Severity::parse(level.get_ref()).ok_or_else(|| {
                 self.error(
                     level.span(),
@@ -232,8 +243,14 @@ impl LoadedConfig {
         Ok(out)
     }
 
-    fn known_rule(&self, id: &str, span: std::ops::Range<usize>) -> Result<&'static str> {
-        registry::find(id).map(|r| r.meta().id).ok_or_else(|| {
+    fn known_rule(
+        &self,
+        known: &[&'static registry::Registered],
+        id: &str,
+        span: std::ops::Range<usize>,
+    ) -> Result<&'static str> {
+        let found = known.iter().find(|r| r.meta().id == id);
+        found.map(|r| r.meta().id).ok_or_else(|| {
             self.error(
                 span,
                 format!("unknown rule `{id}`"),

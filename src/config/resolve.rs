@@ -83,7 +83,7 @@ pub fn settings(cwd: &Path, overrides: &Overrides) -> Result<Settings> {
     // Rule selection: the file, then the command line.
     let (mut select, mut ignore) = (Vec::new(), Vec::new());
     if let Some(loaded) = &loaded {
-        let severities = loaded.severities()?;
+        let severities = loaded.severities_among(&known)?;
         let c = &loaded.config;
         select = c
             .select
@@ -112,7 +112,7 @@ pub fn settings(cwd: &Path, overrides: &Overrides) -> Result<Settings> {
         ignore.extend(overrides.ignore.iter().cloned());
         let severities: Vec<_> = loaded
             .as_ref()
-            .map(|l| l.severities())
+            .map(|l| l.severities_among(&known))
             .transpose()?
             .unwrap_or_default();
         settings.selection = Selection::from_rules(known.clone(), &select, &ignore)?;
