@@ -297,7 +297,11 @@ fn compile(
             file.id.span(),
             format!("duplicate rule id `{id}`: already defined by {first}"),
             "duplicate id",
-            Some("rule ids must be unique across built-in, shipped and user rules".into()),
+            Some(
+                "rule ids are unique across built-in, shipped and user rules; to change a \
+                 shipped rule, give your copy a new id and `ignore` the shipped one"
+                    .into(),
+            ),
         ));
     }
 

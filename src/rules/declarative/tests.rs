@@ -271,3 +271,34 @@ fn not_inside_drops_findings_inside_the_exempt_nodes() {
     let exempt = format!("# no-eval: off\n{code}");
     assert!(crate::engine::query::check_snippet(rule, &exempt).is_empty());
 }
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_rule_file_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("real.txt"), GOOD).expect("write");
+    std::os::unix::fs::symlink(dir.path().join("real.txt"), dir.path().join("link.toml"))
+        .expect("symlink");
+    let err = catalog(Some(dir.path())).expect_err("symlink");
+    assert!(err.to_string().contains("symbolic link"), "{err}");
+}
+
+#[test]
+fn only_toml_files_directly_in_the_folder_are_loaded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("one.toml"),
+        GOOD.replace("no-eval", "only-one"),
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("notes.md"), "not a rule").expect("write");
+    std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+    std::fs::write(dir.path().join("sub/two.toml"), "not even toml [").expect("write");
+    let known = catalog(Some(dir.path())).expect("loads");
+    let user: Vec<&str> = known
+        .iter()
+        .filter(|r| source_of(r).starts_with(&dir.path().display().to_string()))
+        .map(|r| r.meta().id)
+        .collect();
+    assert_eq!(user, vec!["only-one"]);
+}
