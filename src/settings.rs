@@ -343,6 +343,13 @@ impl Selection {
         }
     }
 
+    /// Turns on a rule of the run's catalog (built-in or declarative).
+    pub fn enable_rule(&mut self, rule: &'static Registered) {
+        if !self.is_enabled(rule.meta().id) {
+            self.enabled.push(rule);
+        }
+    }
+
     pub fn set_severity(&mut self, id: &'static str, severity: Severity) {
         self.severities.insert(id, severity);
     }
@@ -408,5 +415,93 @@ impl Settings {
     /// Whether a root-relative path passes the include/exclude globs.
     pub fn includes(&self, path: &str) -> bool {
         (self.include.is_empty() || self.include.is_match(path)) && !self.exclude.is_match(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_without_a_slash_match_at_any_depth() {
+        let globs = PathGlobs::new(&["*.yaml", "src/*.py", "./docs/**"]).unwrap();
+        assert!(globs.is_match("a.yaml") && globs.is_match("deploy/k8s/a.yaml"));
+        assert!(globs.is_match("src/a.py"));
+        assert!(!globs.is_match("src/pkg/a.py"), "`*` stays within a folder");
+        assert!(globs.is_match("docs/x/y.md"));
+        assert_eq!(PathGlobs::new(&["ok", "src/["]).unwrap_err().0, 1);
+    }
+
+    #[test]
+    fn configuration_files_by_default() {
+        let c = ConfigFileOptions::default();
+        for path in [
+            "setup.cfg",
+            "deploy/app.yaml",
+            ".env",
+            "svc/.env.local",
+            "tox.ini",
+            ".flake8",
+        ] {
+            assert!(c.is_config(path), "{path}");
+        }
+        for path in [
+            "pyproject.toml",
+            "requirements-dev.txt",
+            "poetry.lock",
+            "src/app.py",
+            "data.json",
+        ] {
+            assert!(!c.is_config(path), "{path}");
+        }
+        assert!(c.in_config_dir("config/app.yaml"));
+        assert!(!c.in_config_dir("configs/app.yaml"));
+        assert!(
+            !c.in_config_dir("src/config/app.yaml"),
+            "root-relative folders"
+        );
+        let deps = ConfigFileOptions {
+            dependency_files_are_config: true,
+            ..ConfigFileOptions::default()
+        };
+        assert!(deps.is_config("pyproject.toml"));
+    }
+
+    #[test]
+    fn test_globs_of_a_target() {
+        let t = TestOptions::default();
+        let file = t.for_target("src/rate_limiter.py");
+        assert!(file.is_match("tests/test_rate_limiter.py"));
+        assert!(file.is_match("tests/unit/test_rate_limiter_edge.py"));
+        assert!(file.is_match("src/rate_limiter_test.py"));
+        assert!(!file.is_match("tests/test_rate.py"));
+        assert!(!file.is_match("src/rate_limiter.py"));
+        let folder = t.for_target("src/report/");
+        assert!(folder.is_match("tests/test_report.py"));
+        assert!(folder.is_match("tests/report/test_json.py"));
+        let odd = t.for_target("src/we[ird].py");
+        assert!(
+            odd.is_match("tests/test_we[ird].py"),
+            "glob characters are escaped"
+        );
+    }
+
+    #[test]
+    fn budgets_first_override_wins() {
+        let glob = |g: &str, budget| BudgetOverride {
+            glob: g.into(),
+            matcher: compile_glob(g).unwrap().compile_matcher(),
+            budget,
+        };
+        let b = LineBudgetOptions {
+            default: Some(100),
+            overrides: vec![glob("tests/**", 500), glob("*.py", 50)],
+        };
+        assert_eq!(
+            b.budget_for("tests/test_a.py"),
+            Some((500, Some("tests/**")))
+        );
+        assert_eq!(b.budget_for("src/a.py"), Some((50, Some("*.py"))));
+        assert_eq!(b.budget_for("README.md"), Some((100, None)));
     }
 }

@@ -25,7 +25,7 @@
 use super::read_text;
 use crate::error::{Error, Result};
 use crate::finding::Severity;
-use crate::registry;
+use crate::registry::Registered;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -210,18 +210,11 @@ impl LoadedConfig {
     }
 
     /// Checks that every rule id the file names exists, and every severity
-    /// is valid; returns the severities. Knows the built-in rules only; see
-    /// `severities_among` for a run's declarative rules.
-    pub fn severities(&self) -> Result<Vec<(&'static str, Severity)>> {
-        let builtin: Vec<&'static registry::Registered> = registry::all().iter().collect();
-        self.severities_among(&builtin)
-    }
-
-    /// `severities`, with rule ids looked up in `known` (built-in and the
-    /// declarative rules loaded for this run).
-    pub fn severities_among(
+    /// is valid; returns the severities.
+    /// `known` is the run's rule catalog (built-in and declarative).
+    pub fn severities(
         &self,
-        known: &[&'static registry::Registered],
+        known: &[&'static Registered],
     ) -> Result<Vec<(&'static str, Severity)>> {
         let c = &self.config;
         for id in c.select.iter().flatten().chain(&c.ignore) {
@@ -245,19 +238,22 @@ impl LoadedConfig {
 
     fn known_rule(
         &self,
-        known: &[&'static registry::Registered],
+        known: &[&'static Registered],
         id: &str,
         span: std::ops::Range<usize>,
     ) -> Result<&'static str> {
-        let found = known.iter().find(|r| r.meta().id == id);
-        found.map(|r| r.meta().id).ok_or_else(|| {
-            self.error(
-                span,
-                format!("unknown rule `{id}`"),
-                "no rule has this id",
-                Some("`agentlint rules` lists every rule".into()),
-            )
-        })
+        known
+            .iter()
+            .find(|r| r.meta().id == id)
+            .map(|r| r.meta().id)
+            .ok_or_else(|| {
+                self.error(
+                    span,
+                    format!("unknown rule `{id}`"),
+                    "no rule has this id",
+                    Some("`agentlint rules` lists every rule".into()),
+                )
+            })
     }
 }
 
@@ -363,6 +359,7 @@ pub fn init(path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry;
 
     fn load_str(name: &str, text: &str) -> Result<Option<FileConfig>> {
         parse(Path::new(name), text, name.ends_with("pyproject.toml"))
@@ -453,7 +450,7 @@ mod tests {
             config: load_str("agentlint.toml", text).unwrap().unwrap(),
         };
         let c = loaded("ignore = [\"bare-except\", \"bare-exept\"]\n");
-        match c.severities() {
+        match c.severities(&registry::all().iter().collect::<Vec<_>>()) {
             Err(Error::Input { message, span, .. }) => {
                 assert!(message.contains("`bare-exept`"));
                 assert_eq!(span.offset(), 25);
@@ -462,11 +459,12 @@ mod tests {
         }
         let c = loaded("[severity]\nbroad-except = \"fatal\"\n");
         assert!(
-            matches!(c.severities(), Err(Error::Input { message, .. }) if message.contains("fatal"))
+            matches!(c.severities(&registry::all().iter().collect::<Vec<_>>()), Err(Error::Input { message, .. }) if message.contains("fatal"))
         );
         let c = loaded("[severity]\nbroad-except = \"note\"\n");
         assert_eq!(
-            c.severities().unwrap(),
+            c.severities(&registry::all().iter().collect::<Vec<_>>())
+                .unwrap(),
             vec![("broad-except", Severity::Note)]
         );
     }

@@ -413,6 +413,18 @@ impl<'t> Parser<'t> {
                 )
             })?,
         };
+        if target.starts_with('/') || target.contains('\\') || target.split('/').any(|p| p == "..")
+        {
+            return Err(self.error(
+                target_span,
+                "`target_module` must be a path relative to the repository root",
+                "absolute, `..` or `\\` path",
+                Some(
+                    "write it as the repository shows it, e.g. `src/rate_limiter.py` or `src/pkg/`"
+                        .into(),
+                ),
+            ));
+        }
         let target_module = normalize_target(&target);
         Ok(AgentTask {
             id,
@@ -677,6 +689,18 @@ mod tests {
         assert!(error_at("[1]").0.contains("must be a JSON object"));
         assert!(error_at("\"x\"").0.contains("not a task manifest"));
         assert!(error_at("").0.contains("not valid JSON"));
+        let (message, _, line) =
+            error_at(&GOOD.replace("src/rate_limiter.py", "/opt/src/rate_limiter.py"));
+        assert!(
+            message.contains("relative to the repository root"),
+            "{message}"
+        );
+        assert_eq!(line, 5);
+        assert!(
+            error_at(&GOOD.replace("src/rate_limiter.py", "src/../../etc"))
+                .0
+                .contains("relative")
+        );
         let (message, _, _) = error_at(&GOOD.replace("\"id\": \"TASK-007\"", "\"id\": \"  \""));
         assert!(message.contains("must not be empty"), "{message}");
     }

@@ -38,6 +38,10 @@ pub const SYMBOLIC_PATTERNS: &[(&str, &str)] = &[
     ("blind_except", "broad-except"),
     ("generic_except", "broad-except"),
     ("log_not_at_entry", "log-not-at-entry"),
+    // Seen in telemetry, not in the diff: enforced when telemetry is audited
+    // (`agentlint audit`, `check --telemetry`).
+    ("global_network_access", "network-egress"),
+    ("network_access", "network-egress"),
 ];
 
 /// `bare_except:` -> `Some("bare_except")`: a snake_case name (optionally
@@ -83,7 +87,7 @@ pub fn settings(cwd: &Path, overrides: &Overrides) -> Result<Settings> {
     // Rule selection: the file, then the command line.
     let (mut select, mut ignore) = (Vec::new(), Vec::new());
     if let Some(loaded) = &loaded {
-        let severities = loaded.severities_among(&known)?;
+        let severities = loaded.severities(&known)?;
         let c = &loaded.config;
         select = c
             .select
@@ -112,7 +116,7 @@ pub fn settings(cwd: &Path, overrides: &Overrides) -> Result<Settings> {
         ignore.extend(overrides.ignore.iter().cloned());
         let severities: Vec<_> = loaded
             .as_ref()
-            .map(|l| l.severities_among(&known))
+            .map(|l| l.severities(&known))
             .transpose()?
             .unwrap_or_default();
         settings.selection = Selection::from_rules(known.clone(), &select, &ignore)?;
@@ -182,14 +186,22 @@ pub fn settings(cwd: &Path, overrides: &Overrides) -> Result<Settings> {
                 .unwrap_or_else(|| Error::usage(message.clone(), help.clone())),
         };
         if let Some(name) = symbolic_name(&pattern) {
-            match SYMBOLIC_PATTERNS.iter().find(|(n, _)| *n == name) {
-                Some((_, rule)) => {
-                    if !ignore.iter().any(|i| i == rule) {
-                        settings.selection.enable(rule);
+            // A listed alias, or any rule of the catalog by its id in
+            // snake_case (`todo_comment` -> `todo-comment`).
+            let kebab = name.replace('_', "-");
+            let id = SYMBOLIC_PATTERNS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, rule)| *rule)
+                .unwrap_or(kebab.as_str());
+            match known.iter().find(|r| r.meta().id == id) {
+                Some(rule) => {
+                    if !ignore.iter().any(|i| i == id) {
+                        settings.selection.enable_rule(rule);
                     }
                 }
                 None => settings.notices.push(format!(
-                    "forbidden pattern `{pattern}` is a name agentlint check has no rule for; it is not enforced on the change (known names: {})",
+                    "forbidden pattern `{pattern}` is a name agentlint check has no rule for; it is not enforced on the change (names of rules work: {}, or any rule id in snake_case)",
                     SYMBOLIC_PATTERNS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
                 )),
             }
@@ -379,7 +391,7 @@ mod tests {
     fn forbidden_patterns_from_both_files() {
         let tmp = setup(&[
             ("agentlint.toml", "select = [\"log-not-at-entry\"]\nagent-config = \"agent.yaml\"\n[rules.forbidden-pattern]\npatterns = ['print\\(']\n"),
-            ("agent.yaml", "constraints:\n  forbidden_patterns:\n    - \"except Exception:\"\n    - \"bare_except:\"\n    - \"global_network_access\"\n"),
+            ("agent.yaml", "constraints:\n  forbidden_patterns:\n    - \"except Exception:\"\n    - \"bare_except:\"\n    - \"global_network_access\"\n    - \"no_such_policy\"\n"),
         ]);
         let s = settings(tmp.path(), &Overrides::default()).unwrap();
         let regexes: Vec<&str> = s
@@ -393,10 +405,11 @@ mod tests {
             s.selection.is_enabled("bare-except"),
             "bare_except turns the rule on"
         );
-        assert!(s
-            .notices
-            .iter()
-            .any(|n| n.contains("global_network_access")));
+        assert!(
+            s.selection.is_enabled("network-egress"),
+            "global_network_access turns the telemetry rule on"
+        );
+        assert!(s.notices.iter().any(|n| n.contains("no_such_policy")));
     }
 
     #[test]
@@ -428,6 +441,35 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn symbolic_names_of_any_rule_turn_it_on() {
+        let tmp = setup(&[(
+            "agentlint.toml",
+            "select = [\"bare-except\"]\n[rules.forbidden-pattern]\npatterns = [\"todo_comment\", \"broad_except:\"]\n",
+        )]);
+        let s = settings(tmp.path(), &Overrides::default()).unwrap();
+        assert!(s.selection.is_enabled("todo-comment"));
+        assert!(s.selection.is_enabled("broad-except"));
+        assert!(!s.selection.is_enabled("print-in-library"));
+        assert!(s.options.forbidden_patterns.is_empty());
+        assert!(s.notices.is_empty(), "{:?}", s.notices);
+    }
+
+    #[test]
+    fn declarative_rules_can_be_selected_and_ranked() {
+        let tmp = setup(&[(
+            "agentlint.toml",
+            "select = [\"todo-comment\", \"bare-except\"]\n[severity]\ntodo-comment = \"error\"\n",
+        )]);
+        let s = settings(tmp.path(), &Overrides::default()).unwrap();
+        assert!(s.selection.is_enabled("todo-comment"));
+        assert!(!s.selection.is_enabled("broad-except"));
+        assert_eq!(
+            s.selection.severity("todo-comment"),
+            Some(crate::Severity::Error)
+        );
     }
 
     #[test]

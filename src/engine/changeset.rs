@@ -11,7 +11,7 @@ use crate::rule::{Anchor, ChangeContext, ChangeFile, ChangeFinding, ChangeRule};
 use crate::settings::Settings;
 use crate::source::{looks_binary, Source};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 /// Runs the selected change-set rules and adds their findings (and the
@@ -34,7 +34,7 @@ pub(super) fn run(
         return;
     }
     if changes.mode == Mode::All {
-        if settings.manifest.is_some() {
+        if settings.manifest.is_some() || !settings.options.forbidden_patterns.is_empty() {
             report.notices.push(
                 "change-set rules (scope, budgets, tests, config, forbidden patterns) judge a change; they do not run with `--all`".into(),
             );
@@ -43,10 +43,20 @@ pub(super) fn run(
     }
     let inputs: Vec<&Path> = settings.input_files.iter().map(|p| p.as_path()).collect();
     let canonical_root = loader.canonical_root;
+    // Texts are read only where a rule needs them: every file for the
+    // forbidden patterns, untracked files for their line count; the files
+    // with findings are read afterwards, to anchor them.
+    let scan_all = !settings.options.forbidden_patterns.is_empty()
+        && rules.iter().any(|r| r.meta().id == "forbidden-pattern");
     let sources: Vec<Option<Source>> = changes
         .files
         .par_iter()
-        .map(|file| load(file, loader))
+        .map(|file| {
+            let uncounted = file.status == Status::Added && file.added == 0 && file.deleted == 0;
+            (scan_all || uncounted)
+                .then(|| load(file, loader))
+                .flatten()
+        })
         .collect();
     let files: Vec<ChangeFile<'_>> = changes
         .files
@@ -87,10 +97,34 @@ pub(super) fn run(
             .map(|abs| crate::change::walk::relative_path(canonical_root, abs))
             .unwrap_or_else(|| m.path.display().to_string())
     });
+    let mut late: HashMap<String, Source> = HashMap::new();
+    for finding in &findings {
+        let (Anchor::Line { path, .. } | Anchor::Span { path, .. }) = &finding.anchor else {
+            continue;
+        };
+        let known = files.iter().any(|f| f.path() == path && f.text.is_some());
+        if known || late.contains_key(path) {
+            continue;
+        }
+        if let Some(source) = files
+            .iter()
+            .find(|f| f.path() == path)
+            .and_then(|f| load(f.file, loader))
+        {
+            late.insert(path.clone(), source);
+        }
+    }
+    let source_of = |path: &str| {
+        files
+            .iter()
+            .find(|f| f.path() == path)
+            .and_then(|f| f.text)
+            .or_else(|| late.get(path))
+    };
     for finding in findings {
         let resolved = resolve(
             finding,
-            &files,
+            &source_of,
             manifest,
             manifest_path.as_deref(),
             settings,
@@ -125,9 +159,9 @@ fn count_lines(text: &str) -> u32 {
     (newlines + usize::from(unterminated)) as u32
 }
 
-fn resolve(
+fn resolve<'s>(
     finding: ChangeFinding,
-    files: &[ChangeFile<'_>],
+    source_of: &dyn Fn(&str) -> Option<&'s Source>,
     manifest: Option<&crate::config::manifest::Manifest>,
     manifest_path: Option<&str>,
     settings: &Settings,
@@ -158,7 +192,6 @@ fn resolve(
                 ),
             }
         };
-    let source_of = |path: &str| files.iter().find(|f| f.path() == path).and_then(|f| f.text);
     let (path, (span, start, end)) = match finding.anchor {
         Anchor::Line { path, line } => {
             let source = source_of(&path);

@@ -32,6 +32,10 @@ declare_rule! {
     ///   set.
     /// - Files that are not configuration (Python, Markdown, JSON data).
     ///
+    /// agentlint's own `agentlint.toml` and the agent's `agent_config.yaml`
+    /// are configuration too: an agent that edits them outside `config/`
+    /// is flagged like any other.
+    ///
     /// The finding is anchored at the file's first changed line (line 1
     /// for a new or deleted file).
     ///
@@ -66,7 +70,7 @@ impl ChangeRule for ConfigOutsideConfigDir {
             .join(", ");
         let mut hits = Vec::new();
         for file in cx.files {
-            if file.is_input || file.file.status == Status::NotAFile {
+            if file.file.status == Status::NotAFile {
                 continue;
             }
             let path = file.path();

@@ -15,7 +15,8 @@ declare_rule! {
     /// Symbolic names in those lists (a snake_case word such as
     /// `bare_except` or `bare_except:`) are not regexes: `bare_except`,
     /// `broad_except` (also `blind_except`, `generic_except`) and
-    /// `log_not_at_entry` turn on the matching built-in rule; other names
+    /// `log_not_at_entry` turn on the matching built-in rule, as does any
+    /// rule id written in snake_case (`todo_comment`); other names
     /// (`global_network_access`) are reported as not enforced by `check`.
     /// A pattern that is not a valid regex is a configuration error
     /// pointing at it.
