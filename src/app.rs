@@ -235,9 +235,21 @@ fn root_relative(root: &Path, cwd: &Path, p: &Path) -> String {
     change::walk::relative_path(&root, &normal)
 }
 
+/// The user's declarative rules folder for `rules` / `explain`: the flag,
+/// else the `rules-dir` of the discovered agentlint.toml, as `check` does.
+fn listing_rules_dir(flag: Option<&Path>) -> Result<Option<PathBuf>> {
+    if let Some(dir) = flag {
+        return Ok(Some(dir.to_path_buf()));
+    }
+    let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
+    Ok(crate::config::file::LoadedConfig::discover(&cwd)?
+        .and_then(|l| l.config.rules_dir.as_ref().map(|p| l.dir().join(p))))
+}
+
 pub fn rules(rules_dir: Option<&Path>) -> Result<i32> {
+    let rules_dir = listing_rules_dir(rules_dir)?;
     let mut out = String::new();
-    for rule in declarative::catalog(rules_dir)? {
+    for rule in declarative::catalog(rules_dir.as_deref())? {
         let meta = rule.meta();
         out.push_str(&format!(
             "{:<26} {:<10} {:<8} {:<36} {}\n",
@@ -259,7 +271,8 @@ pub fn init(path: &Path) -> Result<i32> {
 }
 
 pub fn explain(id: &str, rules_dir: Option<&Path>) -> Result<i32> {
-    let known = declarative::catalog(rules_dir)?;
+    let rules_dir = listing_rules_dir(rules_dir)?;
+    let known = declarative::catalog(rules_dir.as_deref())?;
     let rule = known.iter().find(|r| r.meta().id == id).ok_or_else(|| {
         Error::usage(
             format!("unknown rule `{id}`"),

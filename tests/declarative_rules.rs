@@ -309,6 +309,15 @@ fn declarative_findings_follow_the_change() {
     git(p, &["init", "-q", "-b", "main"]);
     let base = "import subprocess\n\n\n# TODO: old marker\ndef f(x):\n    print(x)\n    return x\n";
     std::fs::write(p.join("lib.py"), base).expect("write");
+    let call = "import subprocess\n\n\ndef h(cmd):\n    return subprocess.run(\n        cmd,\n        shell=False,\n    )\n";
+    std::fs::write(p.join("call.py"), call).expect("write");
+    // Over 8 KiB (11 KB): diff mode parses only the changed top-level
+    // statements (and imports), not the `__main__` guard.
+    let padding: String = (0..700).map(|i| format!("VALUE_{i} = {i}\n")).collect();
+    let script = format!("import sys\n{padding}\n\ndef main():\n    return 0\n\n\nif __name__ == \"__main__\":\n    sys.exit(main())\n");
+    std::fs::write(p.join("script.py"), &script).expect("write");
+    let big = format!("{padding}\n\ndef work(x):\n    return x\n");
+    std::fs::write(p.join("big.py"), &big).expect("write");
     git(p, &["add", "-A"]);
     git(p, &["commit", "-q", "-m", "base"]);
     git(p, &["checkout", "-q", "-b", "agent"]);
@@ -317,20 +326,34 @@ fn declarative_findings_follow_the_change() {
     changed.push_str(&"\n".repeat(40));
     changed.push_str("def g(cmd):\n    # TODO: new marker\n    print(cmd)\n    return subprocess.run(\n        cmd,\n        shell=True,\n    )\n");
     std::fs::write(p.join("lib.py"), changed).expect("write");
+    // Only line 7 of a call that starts on line 5 changes: still reported.
+    std::fs::write(p.join("call.py"), call.replace("shell=False", "shell=True")).expect("write");
+    // A print added to a script (a module with a __main__ guard): exempt,
+    // though the guard is outside the statements diff mode parses.
+    std::fs::write(
+        p.join("script.py"),
+        script.replace("    return 0\n", "    print(\"hello\")\n    return 0\n"),
+    )
+    .expect("write");
+    // A print added at the end of a large library file: reported.
+    std::fs::write(
+        p.join("big.py"),
+        big.replace("    return x\n", "    print(x)\n    return x\n"),
+    )
+    .expect("write");
     git(p, &["commit", "-qam", "agent"]);
 
     let out = agentlint(p, &["check", "--since", "main", "--format", "json"]);
-    let got: BTreeSet<(String, u64)> = findings(&out)
-        .into_iter()
-        .map(|(rule, _, line)| (rule, line))
-        .collect();
-    let want: BTreeSet<(String, u64)> = [
-        ("todo-comment", 49),
-        ("print-in-library", 50),
-        ("subprocess-shell-true", 53),
+    let got: BTreeSet<(String, String, u64)> = findings(&out).into_iter().collect();
+    let want: BTreeSet<(String, String, u64)> = [
+        ("todo-comment", "lib.py", 49),
+        ("print-in-library", "lib.py", 50),
+        ("subprocess-shell-true", "lib.py", 53),
+        ("subprocess-shell-true", "call.py", 7),
+        ("print-in-library", "big.py", 704),
     ]
     .into_iter()
-    .map(|(r, l)| (r.to_string(), l))
+    .map(|(r, f, l)| (r.to_string(), f.to_string(), l))
     .collect();
     assert_eq!(
         got,
@@ -338,4 +361,64 @@ fn declarative_findings_follow_the_change() {
         "stderr: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn the_config_rules_dir_feeds_check_rules_and_explain() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    std::fs::create_dir_all(p.join("lint/rules")).expect("mkdir");
+    std::fs::write(p.join("lint/rules/no-eval.toml"), USER_RULE).expect("write");
+    // Relative to the config file's folder, not the working directory.
+    std::fs::write(p.join("agentlint.toml"), "rules-dir = \"lint/rules\"\n").expect("write");
+    std::fs::create_dir(p.join("src")).expect("mkdir");
+    std::fs::write(p.join("src/app.py"), "value = eval(text)\n").expect("write");
+
+    let out = agentlint(&p.join("src"), &["check", "--all", "--format", "json"]);
+    assert_eq!(
+        findings(&out),
+        // No repository: `--all` paths are relative to the working directory.
+        vec![("no-eval".to_string(), "app.py".to_string(), 1)],
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = agentlint(&p.join("src"), &["rules"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .any(|l| l.starts_with("no-eval ")),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = agentlint(&p.join("src"), &["explain", "no-eval"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_config_file_selects_and_rates_declarative_rules() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    std::fs::create_dir(p.join("my-rules")).expect("mkdir");
+    std::fs::write(p.join("my-rules/no-eval.toml"), USER_RULE).expect("write");
+    std::fs::write(
+        p.join("agentlint.toml"),
+        "rules-dir = \"my-rules\"\nignore = [\"todo-comment\"]\n\n[severity]\nno-eval = \"note\"\n",
+    )
+    .expect("write");
+    std::fs::write(p.join("app.py"), "# TODO: later\nvalue = eval(text)\n").expect("write");
+    let out = agentlint(p, &["check", "--all", "--format", "json"]);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!("stderr: {}", String::from_utf8_lossy(&out.stderr));
+    });
+    let found = json["findings"].as_array().expect("findings");
+    assert_eq!(found.len(), 1, "{json}");
+    assert_eq!(found[0]["rule"], "no-eval");
+    assert_eq!(found[0]["severity"], "note");
+    // A note does not fail the run.
+    assert_eq!(out.status.code(), Some(0));
 }

@@ -10,6 +10,12 @@
 //! is what keeps the built-in rules fast), while `print(...)` calls and
 //! comments live anywhere. A query pass on demand leaves the walk's cost
 //! untouched when no declarative rule is selected.
+//!
+//! Measured (CPython 3.11 stdlib, 1,790 files, `check --all`, release
+//! build, median CPU time of 5 runs on a loaded 2-core machine): the 3
+//! built-in rules 7.0-7.9 s; with the 4 shipped declarative rules added
+//! 8.5-10.2 s (+16-31 %), peak RSS 38 -> 49 MB. One combined query versus
+//! one pass per rule: 9.3 s versus 10.1 s (within the noise, never worse).
 
 use crate::change::ChangedLines;
 use crate::rule::{AstContext, RawFinding};
@@ -91,20 +97,18 @@ impl Group {
 pub struct QueryPass {
     rules: Vec<&'static QueryRule>,
     finders: Vec<Vec<Finder<'static>>>,
+    /// Per rule: byte strings that exempt a whole file.
+    unless: Vec<Vec<Finder<'static>>>,
     groups: Vec<Group>,
 }
 
 impl QueryPass {
     pub fn new(rules: Vec<&'static QueryRule>) -> Self {
-        let finders = rules
-            .iter()
-            .map(|r| {
-                r.needle_list()
-                    .iter()
-                    .map(|n| Finder::new(n).into_owned())
-                    .collect()
-            })
-            .collect();
+        let finders_of = |list: &[Vec<u8>]| -> Vec<Finder<'static>> {
+            list.iter().map(|n| Finder::new(n).into_owned()).collect()
+        };
+        let finders = rules.iter().map(|r| finders_of(r.needle_list())).collect();
+        let unless = rules.iter().map(|r| finders_of(r.unless_list())).collect();
         let indexed: Vec<(usize, &'static QueryRule)> = rules.iter().copied().enumerate().collect();
         let mut groups = Vec::new();
         if rules.len() > 1 {
@@ -131,6 +135,7 @@ impl QueryPass {
         QueryPass {
             rules,
             finders,
+            unless,
             groups,
         }
     }
@@ -145,14 +150,16 @@ impl QueryPass {
     }
 
     /// Which rules may fire on this file: their globs accept the path (not
-    /// checked when `path` is `None`) and one of their needles occurs.
+    /// checked when `path` is `None`), one of their needles occurs and none
+    /// of their `unless-file-contains` strings does.
     pub fn active(&self, path: Option<&str>, bytes: &[u8]) -> Vec<bool> {
         self.rules
             .iter()
-            .zip(&self.finders)
-            .map(|(rule, finders)| {
+            .zip(self.finders.iter().zip(&self.unless))
+            .map(|(rule, (finders, unless))| {
                 path.is_none_or(|p| rule.applies_to(p))
                     && (finders.is_empty() || finders.iter().any(|f| f.find(bytes).is_some()))
+                    && !unless.iter().any(|f| f.find(bytes).is_some())
             })
             .collect()
     }

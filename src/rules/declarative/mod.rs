@@ -67,6 +67,10 @@ struct RuleFile {
     /// A second query: findings whose anchor lies inside a node it
     /// captures are dropped (ast-grep's `not: inside:`).
     not_inside: Option<Spanned<String>>,
+    /// The rule does not run on a file containing any of these byte
+    /// strings (a whole-file exemption that needs no syntax tree).
+    #[serde(default)]
+    unless_file_contains: Vec<Spanned<String>>,
     /// The file must contain one of these byte strings for the rule to
     /// fire; lets the engine skip the query, or the parse, of other files.
     #[serde(default)]
@@ -121,6 +125,7 @@ pub struct QueryRule {
     scope: Option<String>,
     not_inside: Option<Query>,
     needles: Vec<Vec<u8>>,
+    unless: Vec<Vec<u8>>,
     files: Option<GlobSet>,
     ignores: Option<GlobSet>,
     message: Vec<Piece>,
@@ -166,6 +171,10 @@ impl QueryRule {
     }
     pub fn needle_list(&self) -> &[Vec<u8>] {
         &self.needles
+    }
+    /// Byte strings whose presence exempts a whole file.
+    pub fn unless_list(&self) -> &[Vec<u8>] {
+        &self.unless
     }
     pub fn message(&self) -> &[Piece] {
         &self.message
@@ -288,7 +297,11 @@ fn compile(
             file.id.span(),
             format!("duplicate rule id `{id}`: already defined by {first}"),
             "duplicate id",
-            Some("rule ids must be unique across built-in, shipped and user rules".into()),
+            Some(
+                "rule ids are unique across built-in, shipped and user rules; to change a \
+                 shipped rule, give your copy a new id and `ignore` the shipped one"
+                    .into(),
+            ),
         ));
     }
 
@@ -413,6 +426,18 @@ fn compile(
         }
         needles.push(needle.get_ref().as_bytes().to_vec());
     }
+    let mut unless = Vec::new();
+    for exempt in &file.unless_file_contains {
+        if exempt.get_ref().is_empty() {
+            return Err(err(
+                exempt.span(),
+                "an empty string is in every file: the rule would never run".into(),
+                "empty",
+                None,
+            ));
+        }
+        unless.push(exempt.get_ref().as_bytes().to_vec());
+    }
     let files = glob_set(name, text, &file.files)?;
     let ignores = glob_set(name, text, &file.ignores)?;
 
@@ -451,6 +476,7 @@ fn compile(
         scope,
         not_inside,
         needles,
+        unless,
         files,
         ignores,
         message,

@@ -254,3 +254,51 @@ fn a_missing_rules_folder_is_an_io_error() {
     let err = catalog(Some(Path::new("/nonexistent/agentlint-rules"))).expect_err("missing");
     assert!(matches!(err, Error::Io { .. }), "{err:?}");
 }
+
+#[test]
+fn not_inside_drops_findings_inside_the_exempt_nodes() {
+    let text = format!(
+        "{}not-inside = '''\n(function_definition name: (identifier) @n (#eq? @n \"unsafe_eval\")) @exempt\n'''\nunless-file-contains = [\"# no-eval: off\"]\n",
+        GOOD.replace("no-eval", "no-eval-inside")
+    );
+    let rule = compile_str("inside.toml", &text).expect("compiles");
+    let code =
+        "eval(a)\ndef unsafe_eval(b):\n    return eval(b)\ndef other(c):\n    return eval(c)\n";
+    let found = crate::engine::query::check_snippet(rule, code);
+    let starts: Vec<usize> = found.iter().map(|f| f.span.start).collect();
+    assert_eq!(starts, vec![0, code.rfind("eval(c)").expect("present")]);
+    // A file containing an `unless-file-contains` string is exempt.
+    let exempt = format!("# no-eval: off\n{code}");
+    assert!(crate::engine::query::check_snippet(rule, &exempt).is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_rule_file_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("real.txt"), GOOD).expect("write");
+    std::os::unix::fs::symlink(dir.path().join("real.txt"), dir.path().join("link.toml"))
+        .expect("symlink");
+    let err = catalog(Some(dir.path())).expect_err("symlink");
+    assert!(err.to_string().contains("symbolic link"), "{err}");
+}
+
+#[test]
+fn only_toml_files_directly_in_the_folder_are_loaded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("one.toml"),
+        GOOD.replace("no-eval", "only-one"),
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("notes.md"), "not a rule").expect("write");
+    std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+    std::fs::write(dir.path().join("sub/two.toml"), "not even toml [").expect("write");
+    let known = catalog(Some(dir.path())).expect("loads");
+    let user: Vec<&str> = known
+        .iter()
+        .filter(|r| source_of(r).starts_with(&dir.path().display().to_string()))
+        .map(|r| r.meta().id)
+        .collect();
+    assert_eq!(user, vec!["only-one"]);
+}
