@@ -2,23 +2,36 @@
 //! engine, print. Returns the process exit code.
 
 use crate::change::{self, git::Repo, unidiff, ChangeSet, Mode};
-use crate::cli::{AuditArgs, CheckArgs, ColorChoice, Format, TelemetryFormatArg};
+use crate::cli::{AuditArgs, CheckArgs, ColorChoice, Format, InstallHookArgs, TelemetryFormatArg};
+use crate::config::resolve::{self, Overrides};
 use crate::engine;
 use crate::error::{Error, Result};
-use crate::finding::Severity;
-use crate::registry;
-use crate::report::{human, json};
-use crate::settings::{Selection, Settings};
+use crate::report::{compact, github, human, json, sarif, statistics};
+use crate::rules::declarative;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
 pub fn check(args: &CheckArgs) -> Result<i32> {
     let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
-    let settings = Settings {
-        selection: Selection::new(&args.select, &args.ignore)?,
-        ..Settings::default()
-    };
+    let settings = resolve::settings(
+        &cwd,
+        &Overrides {
+            config: args.config.clone(),
+            select: args.select.clone(),
+            ignore: args.ignore.clone(),
+            manifest: args.manifest.clone(),
+            agent_config: args.agent_config.clone(),
+            rules_dir: args.rules_dir.clone(),
+        },
+    )?;
+    if args.sarif_category.is_some() && args.format != Format::Sarif {
+        return Err(Error::usage(
+            "`--sarif-category` only applies to `--format sarif`",
+            Some("add `--format sarif`, or drop `--sarif-category`".to_string()),
+        ));
+    }
     let mut changes = select_change(args, &cwd)?;
+    changes.files.retain(|f| settings.includes(&f.path));
     if !matches!(changes.mode, Mode::All) {
         let prefixes = args
             .paths
@@ -27,7 +40,11 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             .collect::<Vec<_>>();
         changes.restrict_to(&prefixes);
     }
-    let report = engine::check(&changes, &settings);
+    let mut report = engine::check(&changes, &settings);
+    if !args.show_suppressed {
+        // Counted in the summary either way; listed only on request.
+        report.suppressed.clear();
+    }
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -37,12 +54,45 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
                 && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let rendered = match args.format {
+    let mut rendered = match args.format {
         Format::Human => human::render(&report, color),
         Format::Json => json::render(&report),
+        Format::Compact => compact::render(&report),
+        Format::Github => github::render(&report),
+        Format::Sarif => sarif::render(
+            &report,
+            &sarif::SarifOptions {
+                rules: settings.selection.rules().map(|r| r.meta()).collect(),
+                category: args.sarif_category.clone(),
+            },
+        ),
     };
+    if args.statistics {
+        let table = statistics::render(&report);
+        // Appended only where the output is text for people; a JSON, SARIF
+        // or workflow-command document stays intact and the table goes to
+        // standard error.
+        if args.output.is_none() && matches!(args.format, Format::Human | Format::Compact) {
+            rendered.push_str(&table);
+        } else {
+            eprint!("{table}");
+        }
+    }
     write_output(args.output.as_deref(), &rendered)?;
-    Ok(report.exit_code(Some(Severity::Warning)))
+    Ok(report.exit_code(args.fail_on.threshold()))
+}
+
+pub fn install_hook(args: &InstallHookArgs) -> Result<i32> {
+    let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
+    let installed = crate::hook::install(&cwd, args.force)?;
+    let _ = write_output(
+        None,
+        &format!(
+            "installed a pre-commit hook at `{}`: it runs `agentlint check --staged` before each commit\n",
+            installed.display()
+        ),
+    );
+    Ok(0)
 }
 
 fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
@@ -140,7 +190,9 @@ fn plain_diff_path(root: &Path, cwd: &Path, path: &str, notices: &mut Vec<String
         }
         candidate = comps.as_path();
     }
-    notices.push(format!("`{path}` from the diff does not exist in the working tree"));
+    notices.push(format!(
+        "`{path}` from the diff does not exist in the working tree"
+    ));
     root_relative(root, cwd, Path::new(path))
 }
 
@@ -170,31 +222,39 @@ fn root_relative(root: &Path, cwd: &Path, p: &Path) -> String {
     change::walk::relative_path(&root, &normal)
 }
 
-pub fn rules() -> i32 {
+pub fn rules(rules_dir: Option<&Path>) -> Result<i32> {
     let mut out = String::new();
-    for rule in registry::all() {
+    for rule in declarative::catalog(rules_dir)? {
         let meta = rule.meta();
         out.push_str(&format!(
-            "{:<22} {:<10} {:<8} {}\n",
+            "{:<24} {:<10} {:<8} {:<36} {}\n",
             meta.id,
             meta.scope.as_str(),
             meta.default_severity.as_str(),
+            declarative::source_of(rule),
             meta.summary
         ));
     }
-    let _ = write_output(None, &out);
-    0
+    write_output(None, &out)?;
+    Ok(0)
 }
 
-pub fn explain(id: &str) -> Result<i32> {
-    let rule = registry::find(id).ok_or_else(|| {
+pub fn init(path: &Path) -> Result<i32> {
+    crate::config::file::init(path)?;
+    eprintln!("wrote {}", path.display());
+    Ok(0)
+}
+
+pub fn explain(id: &str, rules_dir: Option<&Path>) -> Result<i32> {
+    let known = declarative::catalog(rules_dir)?;
+    let rule = known.iter().find(|r| r.meta().id == id).ok_or_else(|| {
         Error::usage(
             format!("unknown rule `{id}`"),
             Some("`agentlint rules` lists every rule".to_string()),
         )
     })?;
     let meta = rule.meta();
-    let text = format!(
+    let mut text = format!(
         "# {} ({}, default severity: {})\n\n{}\n\n{}\n",
         meta.id,
         meta.scope.as_str(),
@@ -202,6 +262,16 @@ pub fn explain(id: &str) -> Result<i32> {
         meta.summary,
         meta.docs_text()
     );
+    if let crate::registry::Registered::Ast(ast) = rule {
+        if let Some(query) = ast.as_query() {
+            text.push_str(&format!(
+                "\n## Definition\nDeclarative rule from `{}`; tree-sitter query (anchor `@{}`):\n```scheme\n{}\n```\n",
+                query.origin(),
+                query.anchor(),
+                query.query_text().trim_end()
+            ));
+        }
+    }
     write_output(None, &text)?;
     Ok(0)
 }
@@ -210,7 +280,7 @@ pub fn explain(id: &str) -> Result<i32> {
 pub fn audit(args: &AuditArgs) -> Result<i32> {
     use crate::audit::read::{Input, TelemetryFormat};
     let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
-    let selection = Selection::new(&args.select, &args.ignore)?;
+    let selection = crate::settings::Selection::new(&args.select, &args.ignore)?;
     let mut inputs = Vec::with_capacity(args.telemetry.len());
     for path in &args.telemetry {
         if path == Path::new("-") {
@@ -242,10 +312,35 @@ pub fn audit(args: &AuditArgs) -> Result<i32> {
         selection,
     };
     let report = crate::audit::audit(&inputs, &policy, &options);
+    // The check printers, fed the audit's findings (anchored at telemetry
+    // lines).
+    let as_check_report = || {
+        let mut r = crate::report::Report {
+            findings: report.findings.clone(),
+            ..Default::default()
+        };
+        r.summary.findings = r.findings.len();
+        r.summary.by_rule = report.summary.by_rule.clone();
+        r
+    };
     let rendered = match args.format {
         Format::Human => crate::audit::print::human(&report),
         Format::Json => crate::audit::print::json(&report),
+        Format::Compact => compact::render(&as_check_report()),
+        Format::Github => github::render(&as_check_report()),
+        Format::Sarif => sarif::render(
+            &as_check_report(),
+            &sarif::SarifOptions {
+                rules: options
+                    .selection
+                    .rules()
+                    .filter(|r| matches!(r, crate::registry::Registered::Telemetry(_)))
+                    .map(|r| r.meta())
+                    .collect(),
+                category: None,
+            },
+        ),
     };
     write_output(args.output.as_deref(), &rendered)?;
-    Ok(report.exit_code(Severity::Warning))
+    Ok(report.exit_code(crate::finding::Severity::Warning))
 }

@@ -16,6 +16,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Lint the changed lines of a change set.
@@ -23,19 +25,69 @@ pub enum Command {
     /// Audit an agent's telemetry after a run (design JSONL, Claude Code
     /// transcripts, Codex rollouts).
     Audit(AuditArgs),
-    /// List every rule.
-    Rules,
+    /// List every rule (built-in and declarative).
+    Rules {
+        /// Also list the declarative rules (*.toml) in DIR.
+        #[arg(long, value_name = "DIR")]
+        rules_dir: Option<PathBuf>,
+    },
     /// Print a rule's documentation.
     Explain {
         /// Rule id, e.g. `broad-except`.
         rule: String,
+        /// Also look in the declarative rules (*.toml) in DIR.
+        #[arg(long, value_name = "DIR")]
+        rules_dir: Option<PathBuf>,
     },
+    /// Write a commented starter `agentlint.toml` (never overwrites).
+    Init {
+        /// Where to write it.
+        #[arg(default_value = "agentlint.toml")]
+        path: PathBuf,
+    },
+    /// Write a git pre-commit hook that runs `agentlint check --staged`.
+    InstallHook(InstallHookArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InstallHookArgs {
+    /// Replace an existing pre-commit hook.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0, for code scanning (GitHub, GitLab, IDE viewers).
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// One line per finding: `path:line:col: rule message`.
+    Compact,
+}
+
+/// The lowest severity that makes `check` exit with 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    /// Always exit 0 when the check ran (advisory mode).
+    Never,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<crate::finding::Severity> {
+        use crate::finding::Severity;
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Note => Some(Severity::Note),
+            FailOn::Never => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -75,6 +127,9 @@ pub struct CheckArgs {
     /// Do not run these rules (comma-separated ids).
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub ignore: Vec<String>,
+    /// Load declarative rules (*.toml) from DIR next to the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub rules_dir: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
@@ -84,6 +139,28 @@ pub struct CheckArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    /// Read this configuration file (`agentlint.toml`, or a
+    /// `pyproject.toml` with `[tool.agentlint]`) instead of searching for one.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The task manifest (JSON) for the change-set rules.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// The agent's `agent_config.yaml`.
+    #[arg(long, value_name = "FILE")]
+    pub agent_config: Option<PathBuf>,
+    /// Also list the findings that suppression comments silenced.
+    #[arg(long)]
+    pub show_suppressed: bool,
+    /// Exit with 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value = "warning", value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+    /// Also print how many findings each rule produced.
+    #[arg(long)]
+    pub statistics: bool,
+    /// `automationDetails.id` of the SARIF run (GitHub's analysis category).
+    #[arg(long, value_name = "CATEGORY")]
+    pub sarif_category: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

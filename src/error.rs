@@ -38,8 +38,9 @@ pub enum Error {
     #[diagnostic(code(agentlint::input))]
     Input {
         message: String,
+        /// Shared, so that `Error` stays small (clippy `result_large_err`).
         #[source_code]
-        src: NamedSource<String>,
+        src: std::sync::Arc<NamedSource<String>>,
         #[label("{label}")]
         span: SourceSpan,
         label: String,
@@ -77,7 +78,7 @@ impl Error {
         let len = span.end.min(text.len()).saturating_sub(start);
         Error::Input {
             message: message.into(),
-            src: NamedSource::new(name, text),
+            src: std::sync::Arc::new(NamedSource::new(name, text)),
             span: SourceSpan::new(start.into(), len),
             label: label.into(),
             help,

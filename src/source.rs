@@ -99,8 +99,14 @@ mod tests {
         let text = "s = 'é'; Exception\nx\n";
         let index = LineIndex::new(text);
         let offset = text.find("Exception").unwrap();
-        assert_eq!(index.position(text, offset), Position { line: 1, column: 10 });
-        let x = text.find('x').unwrap();
+        assert_eq!(
+            index.position(text, offset),
+            Position {
+                line: 1,
+                column: 10
+            }
+        );
+        let x = text.rfind('x').unwrap();
         assert_eq!(index.position(text, x), Position { line: 2, column: 1 });
         assert_eq!(index.line_count(), 3);
     }

@@ -17,7 +17,6 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct Repo {
     pub root: PathBuf,
-    pub shallow: bool,
     /// `-c` overrides that neutralize repository-configured filters.
     filter_overrides: Vec<String>,
 }
@@ -69,27 +68,48 @@ fn run(mut cmd: Command, what: &str) -> Result<Vec<u8>> {
     Ok(output.stdout)
 }
 
+fn not_a_repository(dir: &Path) -> Error {
+    Error::usage(
+        format!("`{}` is not inside a git repository", dir.display()),
+        Some("use `--all` to lint files outside git, or `--diff FILE` for a patch".into()),
+    )
+}
+
 impl Repo {
     /// The repository containing `dir`, or an error saying to use `--all`.
+    /// Found on the file system (a `.git` in an ancestor) to save a git
+    /// process, unless the environment points git elsewhere.
     pub fn discover(dir: &Path) -> Result<Repo> {
+        let env_redirects =
+            std::env::var_os("GIT_DIR").is_some() || std::env::var_os("GIT_WORK_TREE").is_some();
+        if !env_redirects {
+            return match super::walk::find_repo_root(dir) {
+                Some(root) => Ok(Repo {
+                    root,
+                    filter_overrides: Vec::new(),
+                }),
+                None => Err(not_a_repository(dir)),
+            };
+        }
         let mut cmd = base_command(dir);
-        cmd.args(["rev-parse", "--show-toplevel", "--is-shallow-repository"]);
+        cmd.args(["rev-parse", "--show-toplevel"]);
         let out = run(cmd, "rev-parse").map_err(|e| match e {
-            Error::Git { stderr, .. } if stderr.contains("not a git repository") => Error::usage(
-                format!("`{}` is not inside a git repository", dir.display()),
-                Some("use `--all` to lint files outside git, or `--diff FILE` for a patch".into()),
-            ),
+            Error::Git { stderr, .. } if stderr.contains("not a git repository") => {
+                not_a_repository(dir)
+            }
             other => other,
         })?;
-        let text = String::from_utf8_lossy(&out);
-        let mut lines = text.lines();
-        let root = PathBuf::from(lines.next().unwrap_or_default());
-        let shallow = lines.next() == Some("true");
+        let root = PathBuf::from(String::from_utf8_lossy(&out).trim());
         Ok(Repo {
             root,
-            shallow,
             filter_overrides: Vec::new(),
         })
+    }
+
+    fn is_shallow(&self) -> bool {
+        let mut cmd = self.command();
+        cmd.args(["rev-parse", "--is-shallow-repository"]);
+        run(cmd, "rev-parse").is_ok_and(|out| out.starts_with(b"true"))
     }
 
     fn command(&self) -> Command {
@@ -100,32 +120,29 @@ impl Repo {
         cmd
     }
 
-    /// Empties every `filter.<driver>.clean/smudge/process` the repository
-    /// configures, so comparing with the working tree runs no program.
-    fn neutralize_filters(&mut self) -> Result<()> {
+    /// The command listing every configured `filter.*` key.
+    fn filter_query(&self) -> Command {
         let mut cmd = base_command(&self.root);
         cmd.args(["config", "-z", "--name-only", "--get-regexp", r"^filter\."]);
-        let output = cmd.output().map_err(|e| Error::Git {
-            what: "config".into(),
-            stderr: e.to_string(),
-            help: None,
-        })?;
-        // Exit code 1 means no such keys.
-        for key in output.stdout.split(|&b| b == 0).filter(|k| !k.is_empty()) {
+        cmd
+    }
+
+    /// Empties every `filter.<driver>.clean/smudge/process` named in the
+    /// output of `filter_query`, so comparing with the working tree runs no
+    /// program (git exits 1 when there is no such key: nothing to do).
+    fn neutralize_filters(&mut self, listing: &[u8]) {
+        for key in listing.split(|&b| b == 0).filter(|k| !k.is_empty()) {
             let key = String::from_utf8_lossy(key);
-            if let Some(driver) = key
-                .strip_prefix("filter.")
-                .and_then(|k| k.rsplit_once('.'))
-                .map(|(d, _)| d.to_string())
+            if let Some((driver, _)) = key.strip_prefix("filter.").and_then(|k| k.rsplit_once('.'))
             {
                 for part in ["clean", "smudge", "process"] {
-                    self.filter_overrides.push(format!("filter.{driver}.{part}="));
+                    self.filter_overrides
+                        .push(format!("filter.{driver}.{part}="));
                 }
                 self.filter_overrides
                     .push(format!("filter.{driver}.required=false"));
             }
         }
-        Ok(())
     }
 
     /// The default branch to compare against: origin/HEAD, then main, then master.
@@ -178,7 +195,12 @@ impl Repo {
     fn explain_missing_base(&self, reference: &str) -> Error {
         let verify = |rev: &str| {
             let mut cmd = self.command();
-            cmd.args(["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")]);
+            cmd.args([
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("{rev}^{{commit}}"),
+            ]);
             run(cmd, "rev-parse").is_ok()
         };
         if !verify(reference) {
@@ -195,7 +217,7 @@ impl Repo {
                 Some("commit first, or use `--staged` or `--all`".to_string()),
             );
         }
-        if self.shallow {
+        if self.is_shallow() {
             return Error::usage(
                 format!("no merge-base between `{reference}` and HEAD: this is a shallow clone"),
                 Some("run `git fetch --unshallow` (in GitHub Actions: `actions/checkout` with `fetch-depth: 0`)".into()),
@@ -226,19 +248,50 @@ impl Repo {
     /// Changes from the merge-base of `reference` and HEAD to the working
     /// tree, plus untracked files that are not ignored.
     pub fn since(mut self, reference: &str) -> Result<ChangeSet> {
-        let base = self.merge_base(reference)?;
-        self.neutralize_filters()?;
-        let mut cmd = self.command();
-        Self::diff_args(&mut cmd);
-        cmd.args([base.as_str(), "--"]);
-        let diff = run(cmd, "diff")?;
-        let mut files: Vec<ChangedFile> = unidiff::parse(&diff).into_iter().map(|d| d.file).collect();
-
-        let mut cmd = self.command();
-        cmd.args(["ls-files", "--others", "--exclude-standard", "-z", "--"]);
-        let untracked = run(cmd, "ls-files")?;
+        // Untracked files and configured filters do not depend on the
+        // merge-base: ask for them while the merge-base is computed.
+        let mut ls_files = self.command();
+        ls_files.args(["ls-files", "--others", "--exclude-standard", "-z", "--"]);
+        let filter_query = self.filter_query();
+        let spawn_failed = |what: &str| Error::Git {
+            what: what.into(),
+            stderr: "the thread running git panicked".into(),
+            help: None,
+        };
+        let (tracked, untracked) = std::thread::scope(|scope| {
+            let untracked = scope.spawn(move || run(ls_files, "ls-files"));
+            let filters = scope.spawn(move || {
+                let mut cmd = filter_query;
+                cmd.output().map(|o| o.stdout)
+            });
+            let tracked = (|| {
+                let base = self.merge_base(reference)?;
+                let listing = filters
+                    .join()
+                    .map_err(|_| spawn_failed("config"))?
+                    .map_err(|e| Error::Git {
+                        what: "config".into(),
+                        stderr: e.to_string(),
+                        help: None,
+                    })?;
+                self.neutralize_filters(&listing);
+                let mut cmd = self.command();
+                Self::diff_args(&mut cmd);
+                cmd.args([base.as_str(), "--"]);
+                Ok::<_, Error>((base, run(cmd, "diff")?))
+            })();
+            let untracked = untracked
+                .join()
+                .unwrap_or_else(|_| Err(spawn_failed("ls-files")));
+            (tracked, untracked)
+        });
+        let (base, diff) = tracked?;
+        let untracked = untracked?;
+        let mut files: Vec<ChangedFile> =
+            unidiff::parse(&diff).into_iter().map(|d| d.file).collect();
         for path in untracked.split(|&b| b == 0).filter(|p| !p.is_empty()) {
-            let mut file = ChangedFile::new(String::from_utf8_lossy(path).into_owned(), Status::Added);
+            let mut file =
+                ChangedFile::new(String::from_utf8_lossy(path).into_owned(), Status::Added);
             file.lines = ChangedLines::All;
             files.push(file);
         }
@@ -262,7 +315,12 @@ impl Repo {
         let parsed: Vec<DiffFile> = unidiff::parse(&diff);
         let wanted: Vec<String> = parsed
             .iter()
-            .filter(|d| matches!(d.file.status, Status::Added | Status::Modified | Status::Renamed))
+            .filter(|d| {
+                matches!(
+                    d.file.status,
+                    Status::Added | Status::Modified | Status::Renamed
+                )
+            })
             .filter_map(|d| d.new_oid.clone())
             .collect();
         let mut blobs = self.cat_blobs(&wanted)?;
@@ -302,11 +360,17 @@ impl Repo {
             help: None,
         };
         let mut child = cmd.spawn().map_err(git_err)?;
-        let mut stdin = child.stdin.take().ok_or_else(|| git_err(std::io::ErrorKind::BrokenPipe.into()))?;
+        let mut stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| git_err(std::io::ErrorKind::BrokenPipe.into()))?;
         let request: String = oids.iter().map(|o| format!("{o}\n")).collect();
         // Write from another thread so a full stdout pipe cannot deadlock us.
         let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
-        let stdout = child.stdout.take().ok_or_else(|| git_err(std::io::ErrorKind::BrokenPipe.into()))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| git_err(std::io::ErrorKind::BrokenPipe.into()))?;
         let mut reader = BufReader::new(stdout);
         for _ in oids {
             let mut header = String::new();
@@ -314,7 +378,8 @@ impl Repo {
                 break;
             }
             let mut parts = header.split_whitespace();
-            let (Some(oid), Some(kind), Some(size)) = (parts.next(), parts.next(), parts.next()) else {
+            let (Some(oid), Some(kind), Some(size)) = (parts.next(), parts.next(), parts.next())
+            else {
                 continue; // "<oid> missing"
             };
             let size: usize = size.parse().unwrap_or(0);
@@ -330,4 +395,30 @@ impl Repo {
         let _ = child.wait();
         Ok(blobs)
     }
+}
+
+/// Where git looks for hooks in the repository containing `dir`: honours
+/// `core.hooksPath` and linked worktrees (`git rev-parse --git-path
+/// hooks`), as an absolute path. Runs no hook and reads no file content.
+pub fn hooks_dir(dir: &Path) -> Result<PathBuf> {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(dir)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .stdin(Stdio::null())
+        .args(["rev-parse", "--path-format=absolute", "--git-path", "hooks"]);
+    let out = run(cmd, "rev-parse --git-path hooks").map_err(|e| match e {
+        Error::Git { stderr, .. } if stderr.contains("not a git repository") => Error::usage(
+            format!("`{}` is not inside a git repository", dir.display()),
+            Some("run `agentlint install-hook` inside the repository to protect".into()),
+        ),
+        other => other,
+    })?;
+    let text = String::from_utf8_lossy(&out);
+    let path = PathBuf::from(text.trim_end_matches(['\n', '\r']));
+    Ok(if path.is_absolute() {
+        path
+    } else {
+        dir.join(path)
+    })
 }

@@ -160,7 +160,10 @@ impl ChangedFile {
 /// How the change was selected, for the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
-    Since { reference: String, merge_base: String },
+    Since {
+        reference: String,
+        merge_base: String,
+    },
     Staged,
     Diff,
     All,
@@ -211,7 +214,10 @@ mod tests {
         assert!(lines.touches(6, 9));
         assert!(!lines.touches(6, 8));
         assert!(lines.touches(15, 25), "deletion inside the range");
-        assert!(lines.touches(20, 25), "lines deleted right after the first line");
+        assert!(
+            lines.touches(20, 25),
+            "lines deleted right after the first line"
+        );
         assert!(!lines.touches(21, 25), "lines deleted before the range");
         assert!(!lines.touches(15, 20), "lines deleted after the last line");
         assert_eq!(lines.first_line(), Some(3));

@@ -143,7 +143,14 @@ pub fn parse(diff: &[u8]) -> Vec<DiffFile> {
                 _ => {
                     old_left = 0;
                     new_left = 0;
-                    handle_header(line, &mut cur, &mut out, &mut old_left, &mut new_left, &mut new_line);
+                    handle_header(
+                        line,
+                        &mut cur,
+                        &mut out,
+                        &mut old_left,
+                        &mut new_left,
+                        &mut new_line,
+                    );
                 }
             }
             continue;
@@ -151,7 +158,14 @@ pub fn parse(diff: &[u8]) -> Vec<DiffFile> {
         if line.first() == Some(&b'\\') {
             continue;
         }
-        handle_header(line, &mut cur, &mut out, &mut old_left, &mut new_left, &mut new_line);
+        handle_header(
+            line,
+            &mut cur,
+            &mut out,
+            &mut old_left,
+            &mut new_left,
+            &mut new_line,
+        );
     }
     cur.finish(&mut out);
     out
@@ -378,25 +392,35 @@ deleted file mode 100644\n\
         assert_eq!(files[0].file.status, Status::Renamed);
         assert_eq!(ranges(&files[0]), vec![(3, 4)]);
         assert_eq!((files[0].file.added, files[0].file.deleted), (2, 1));
-        assert!(files[0].file.lines.touches(10, 13), "deletion after line 11");
+        assert!(
+            files[0].file.lines.touches(10, 13),
+            "deletion after line 11"
+        );
         assert_eq!(files[0].new_oid.as_deref(), Some("2222222"));
         assert_eq!(files[1].file.status, Status::Binary);
         assert_eq!(files[2].file.status, Status::Deleted);
         assert_eq!(files[2].file.path, "dead.py");
-        assert_eq!(files[2].file.deleted, 2, "`--- b` inside a hunk is a deleted line");
+        assert_eq!(
+            files[2].file.deleted, 2,
+            "`--- b` inside a hunk is a deleted line"
+        );
     }
 
     #[test]
     fn plain_diff_u_with_context() {
-        let diff = b"--- src/a.py\t2024-01-01 00:00:00\n\
-+++ src/a.py\t2024-01-02 00:00:00\n\
-@@ -1,4 +1,5 @@\n\
- import os\n\
--x = 1\n\
-+x = 2\n\
-+y = 3\n\
- \n\
- def f():\n";
+        // Context lines start with a space, so no `\` line continuations here.
+        let diff = concat!(
+            "--- src/a.py\t2024-01-01 00:00:00\n",
+            "+++ src/a.py\t2024-01-02 00:00:00\n",
+            "@@ -1,4 +1,5 @@\n",
+            " import os\n",
+            "-x = 1\n",
+            "+x = 2\n",
+            "+y = 3\n",
+            " \n",
+            " def f():\n",
+        )
+        .as_bytes();
         let files = parse(diff);
         assert_eq!(files.len(), 1);
         assert!(!files[0].git_style);

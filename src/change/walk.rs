@@ -33,7 +33,10 @@ pub fn all(root: &Path, paths: &[PathBuf]) -> Result<ChangeSet> {
     }
     for p in &roots {
         if !p.exists() {
-            return Err(Error::usage(format!("no such file or directory: `{}`", p.display()), None));
+            return Err(Error::usage(
+                format!("no such file or directory: `{}`", p.display()),
+                None,
+            ));
         }
     }
     let mut builder = ignore::WalkBuilder::new(&roots[0]);
@@ -55,12 +58,18 @@ pub fn all(root: &Path, paths: &[PathBuf]) -> Result<ChangeSet> {
                 continue;
             }
         };
-        let Some(ft) = entry.file_type() else { continue };
+        let Some(ft) = entry.file_type() else {
+            continue;
+        };
         if ft.is_dir() {
             continue;
         }
         let path = relative_path(root, entry.path());
-        let status = if ft.is_file() { Status::Added } else { Status::NotAFile };
+        let status = if ft.is_file() {
+            Status::Added
+        } else {
+            Status::NotAFile
+        };
         let mut file = ChangedFile::new(path, status);
         file.lines = ChangedLines::All;
         files.push(file);

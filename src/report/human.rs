@@ -3,7 +3,9 @@
 
 use super::Report;
 use crate::finding::{Finding, Severity};
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+};
 use std::fmt::{self, Display, Write as _};
 use std::sync::Arc;
 
@@ -51,10 +53,12 @@ impl Diagnostic for FindingDiagnostic<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         self.source.as_ref()?;
         let span = &self.finding.span;
-        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
-            Some(self.finding.rule.to_string()),
-            (span.start, span.end.saturating_sub(span.start)),
-        ))))
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(
+                Some(self.finding.rule.to_string()),
+                (span.start, span.end.saturating_sub(span.start)),
+            ),
+        )))
     }
 }
 
@@ -79,12 +83,23 @@ pub fn render(report: &Report, color: bool) -> String {
             let _ = writeln!(
                 out,
                 "{}:{}:{}: {} [{}]",
-                finding.path, finding.start.line, finding.start.column, finding.message, finding.rule
+                finding.path,
+                finding.start.line,
+                finding.start.column,
+                finding.message,
+                finding.rule
             );
         }
         if handler.render_report(&mut out, &diagnostic).is_err() {
             let _ = writeln!(out, "{}: {}", finding.rule, finding.message);
         }
+    }
+    for finding in &report.suppressed {
+        let _ = writeln!(
+            out,
+            "suppressed: {}:{}:{}: {} [{}]",
+            finding.path, finding.start.line, finding.start.column, finding.message, finding.rule
+        );
     }
     for notice in &report.notices {
         let _ = writeln!(out, "note: {notice}");
@@ -102,13 +117,21 @@ pub fn summary_line(report: &Report) -> String {
         plural(s.findings, "finding"),
         plural(s.files_checked, "file"),
     );
+    if s.suppressed > 0 {
+        let _ = write!(line, ", {} suppressed", s.suppressed);
+    }
     if s.files_skipped > 0 {
         let reasons: Vec<String> = s
             .skipped_by_reason
             .iter()
             .map(|(k, n)| format!("{n} {k}"))
             .collect();
-        let _ = write!(line, ", {} skipped ({})", s.files_skipped, reasons.join(", "));
+        let _ = write!(
+            line,
+            ", {} skipped ({})",
+            s.files_skipped,
+            reasons.join(", ")
+        );
     }
     if !s.files_with_syntax_errors.is_empty() {
         let _ = write!(

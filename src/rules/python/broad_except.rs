@@ -107,7 +107,11 @@ impl AstRule for BroadExcept {
 }
 
 /// The first `Exception`/`BaseException` in a (possibly nested) tuple.
-fn first_broad_type<'t>(ty: Node<'t>, source: &[u8], imports: &Imports) -> Option<(String, Node<'t>)> {
+fn first_broad_type<'t>(
+    ty: Node<'t>,
+    source: &[u8],
+    imports: &Imports,
+) -> Option<(String, Node<'t>)> {
     let ty = unparenthesize(ty);
     if matches!(ty.kind(), "tuple" | "expression_list") {
         let mut cursor = ty.walk();

@@ -175,9 +175,7 @@ impl Imports {
                             let t = dotted(text(name));
                             (t.clone(), t)
                         };
-                        imports
-                            .bindings
-                            .insert(local, format!("{module}.{target}"));
+                        imports.bindings.insert(local, format!("{module}.{target}"));
                     }
                 }
                 "class_definition" | "function_definition" => {
@@ -221,7 +219,7 @@ impl Imports {
 
     /// The builtin an expression names (`Exception`, `builtins.Exception`,
     /// or an alias imported from `builtins`), if any.
-    pub fn builtin_name<'s>(&self, node: Node<'_>, source: &'s [u8]) -> Option<String> {
+    pub fn builtin_name(&self, node: Node<'_>, source: &[u8]) -> Option<String> {
         let node = unparenthesize(node);
         if node.kind() == "identifier" {
             let name = std::str::from_utf8(&source[node.byte_range()]).ok()?;
@@ -238,10 +236,7 @@ impl Imports {
 }
 
 fn dotted(text: &str) -> String {
-    text.split('.')
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join(".")
+    text.split('.').map(str::trim).collect::<Vec<_>>().join(".")
 }
 
 /// Pushes the children of `node` that can contain statements.
@@ -398,12 +393,21 @@ pub fn is_known_falsy(node: Node<'_>, source: &[u8], imports: &Imports) -> bool 
                 .collect();
             match args.as_slice() {
                 [] => true,
-                [only] if !matches!(
-                    only.kind(),
-                    "keyword_argument" | "list_splat" | "dictionary_splat" | "integer"
-                        | "float" | "true" | "false" | "none" | "ellipsis" | "lambda"
-                        | "generator_expression"
-                ) && !is_template_string(*only, source) =>
+                [only]
+                    if !matches!(
+                        only.kind(),
+                        "keyword_argument"
+                            | "list_splat"
+                            | "dictionary_splat"
+                            | "integer"
+                            | "float"
+                            | "true"
+                            | "false"
+                            | "none"
+                            | "ellipsis"
+                            | "lambda"
+                            | "generator_expression"
+                    ) && !is_template_string(*only, source) =>
                 {
                     is_known_falsy(*only, source, imports)
                 }
@@ -465,7 +469,9 @@ mod tests {
 
     #[test]
     fn zero_numbers() {
-        for zero in ["0", "00", "0x0", "0b0", "0o0", "0.0", "0.", "0j", "0e5", "0_0"] {
+        for zero in [
+            "0", "00", "0x0", "0b0", "0o0", "0.0", "0.", "0j", "0e5", "0_0",
+        ] {
             assert!(is_zero_number(zero), "{zero}");
         }
         for non_zero in ["1", "0x10", "0.5", "1j", "1e-5", "10"] {

@@ -83,10 +83,19 @@ impl AstRule for LogNotAtEntry {
 
     fn needles(&self, _: &RuleOptions) -> Vec<Vec<u8>> {
         // Every logging call names one of the methods; `warn` covers `warning`.
-        ["debug", "info", "warn", "error", "exception", "critical", "fatal", "log"]
-            .iter()
-            .map(|m| m.as_bytes().to_vec())
-            .collect()
+        [
+            "debug",
+            "info",
+            "warn",
+            "error",
+            "exception",
+            "critical",
+            "fatal",
+            "log",
+        ]
+        .iter()
+        .map(|m| m.as_bytes().to_vec())
+        .collect()
     }
 
     /// log-not-at-entry

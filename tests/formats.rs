@@ -1,0 +1,227 @@
+//! `--format github` and `--format compact`, `--statistics` and `--fail-on`,
+//! run through the binary the way CI runs it.
+
+mod support;
+
+use agentlint::finding::{Finding, Position, Severity};
+use agentlint::report::github::{annotation, escape_data, escape_property};
+use agentlint::report::Report;
+use std::collections::BTreeMap;
+use support::{agentlint_in, repo_root};
+
+fn finding(path: &str, message: &str) -> Finding {
+    Finding {
+        rule: "bare-except",
+        severity: Severity::Error,
+        path: path.to_string(),
+        span: 0..6,
+        start: Position { line: 4, column: 5 },
+        end: Position {
+            line: 4,
+            column: 11,
+        },
+        message: message.to_string(),
+        help: None,
+        scope_lines: None,
+        extra: BTreeMap::new(),
+    }
+}
+
+#[test]
+fn github_escaping_follows_the_actions_toolkit() {
+    assert_eq!(escape_data("100% done\r\nnext"), "100%25 done%0D%0Anext");
+    assert_eq!(
+        escape_data("a: b, c"),
+        "a: b, c",
+        "message keeps `:` and `,`"
+    );
+    assert_eq!(escape_property("a: b, c"), "a%3A b%2C c");
+    assert_eq!(escape_property("50%\n"), "50%25%0A");
+    // `%` first: an already-escaped sequence is escaped again, not decoded.
+    assert_eq!(escape_data("%0A"), "%250A");
+    assert_eq!(escape_property("%2C"), "%252C");
+}
+
+#[test]
+fn github_annotation_escapes_properties_and_message() {
+    let mut f = finding("dir:x/a,b.py", "100% sure: line one\nline two\r");
+    f.help = Some("fix, then retry".into());
+    assert_eq!(
+        annotation(&f),
+        "::error file=dir%3Ax/a%2Cb.py,line=4,col=5,endLine=4,endColumn=11,\
+         title=agentlint (bare-except)::100%25 sure: line one%0Aline two%0D%0Ahelp: fix, then retry"
+    );
+    f.severity = Severity::Note;
+    f.help = None;
+    f.message = "plain".into();
+    f.path = "a.py".into();
+    assert_eq!(
+        annotation(&f),
+        "::notice file=a.py,line=4,col=5,endLine=4,endColumn=11,title=agentlint (bare-except)::plain"
+    );
+}
+
+#[test]
+fn github_annotations_point_at_the_flagged_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "import os\n\ntry:\n    os.remove('x')\nexcept:\n    pass\n";
+    std::fs::write(dir.path().join("odd, name:1.py"), text).expect("write");
+    let (code, stdout, stderr) =
+        agentlint_in(dir.path(), &["check", "--all", "--format", "github"]);
+    assert_eq!(code, 1, "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "::error file=odd%2C name%3A1.py,line=5,col=1,endLine=5,endColumn=7,\
+         title=agentlint (bare-except)::do not use bare `except:`%0A\
+         help: catch the specific exceptions the `try` body raises"
+    );
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(
+        lines[1].starts_with("1 finding in 1 file checked"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn demo_in_every_line_format() {
+    let root = repo_root();
+    let run = |format: &str| {
+        let (code, stdout, stderr) = agentlint_in(
+            &root,
+            &["check", "--all", "fixtures/demo/agent", "--format", format],
+        );
+        assert_eq!(code, 1, "{stderr}");
+        stdout
+    };
+    insta::assert_snapshot!("demo_compact", run("compact"));
+    insta::assert_snapshot!("demo_github", run("github"));
+}
+
+#[test]
+fn statistics_follow_text_output_and_spare_documents() {
+    let root = repo_root();
+    let (code, stdout, _) = agentlint_in(
+        &root,
+        &[
+            "check",
+            "--all",
+            "fixtures/bare-except",
+            "fixtures/broad-except",
+            "fixtures/log-not-at-entry",
+            "--select",
+            "bare-except,broad-except,log-not-at-entry",
+            "--format",
+            "compact",
+            "--statistics",
+        ],
+    );
+    assert_eq!(code, 1);
+    let table: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.contains("findings in"))
+        .skip(1)
+        .collect();
+    insta::assert_snapshot!("fixtures_statistics", table.join("\n"));
+
+    let (_, stdout, stderr) = agentlint_in(
+        &root,
+        &[
+            "check",
+            "--all",
+            "fixtures",
+            "--format",
+            "json",
+            "--statistics",
+        ],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("JSON stays a document");
+    let by_rule = &doc["summary"]["by_rule"];
+    for (rule, count) in by_rule.as_object().expect("by_rule") {
+        let row = format!("{count}  {rule}");
+        assert!(
+            stderr.lines().any(|l| l.trim_start().starts_with(&row)),
+            "{row} in\n{stderr}"
+        );
+    }
+}
+
+#[test]
+fn fail_on_chooses_the_failing_severity() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Only a warning: log-not-at-entry.
+    std::fs::write(
+        dir.path().join("warn.py"),
+        "import logging\nlog = logging.getLogger()\n\ndef f(x):\n    y = x + 1\n    log.info('y=%s', y)\n    return y\n",
+    )
+    .expect("write");
+    // An error: bare-except.
+    std::fs::write(
+        dir.path().join("error.py"),
+        "try:\n    import fast\nexcept:\n    fast = None\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("clean.py"), "x = 1\n").expect("write");
+    let exit = |file: &str, extra: &[&str]| {
+        let mut args = vec!["check", "--all", file, "--format", "compact"];
+        args.extend_from_slice(extra);
+        let (code, stdout, stderr) = agentlint_in(dir.path(), &args);
+        assert!(code == 0 || code == 1, "{stdout}{stderr}");
+        code
+    };
+    assert_eq!(exit("warn.py", &[]), 1, "default: warnings fail");
+    assert_eq!(exit("warn.py", &["--fail-on", "warning"]), 1);
+    assert_eq!(exit("warn.py", &["--fail-on", "note"]), 1);
+    assert_eq!(exit("warn.py", &["--fail-on", "error"]), 0);
+    assert_eq!(exit("warn.py", &["--fail-on", "never"]), 0);
+    assert_eq!(exit("error.py", &["--fail-on", "error"]), 1);
+    assert_eq!(exit("error.py", &["--fail-on", "never"]), 0);
+    assert_eq!(exit("clean.py", &["--fail-on", "note"]), 0);
+
+    let (code, _, stderr) = agentlint_in(dir.path(), &["check", "--all", "--fail-on", "sometimes"]);
+    assert_eq!(code, 2, "a bad value is a usage error: {stderr}");
+}
+
+#[test]
+fn note_threshold_counts_notes() {
+    let mut f = finding("a.py", "m");
+    f.severity = Severity::Note;
+    let report = Report {
+        findings: vec![f],
+        ..Report::default()
+    };
+    assert_eq!(report.exit_code(Some(Severity::Note)), 1);
+    assert_eq!(report.exit_code(Some(Severity::Warning)), 0);
+    assert_eq!(report.exit_code(None), 0);
+}
+
+#[test]
+fn sarif_category_needs_the_sarif_format() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("a.py"), "x = 1\n").expect("write");
+    let (code, _, stderr) = agentlint_in(
+        dir.path(),
+        &[
+            "check",
+            "--all",
+            "--format",
+            "json",
+            "--sarif-category",
+            "x",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--sarif-category"), "{stderr}");
+    let (code, _, stderr) = agentlint_in(
+        dir.path(),
+        &[
+            "check",
+            "--all",
+            "--format",
+            "sarif",
+            "--sarif-category",
+            "x",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+}

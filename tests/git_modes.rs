@@ -1,0 +1,384 @@
+//! End-to-end tests of change selection on temporary git repositories:
+//! the agentlint binary is run the way CI and pre-commit run it.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Repo {
+    dir: tempfile::TempDir,
+}
+
+fn git_in(dir: &Path, args: &[&str]) -> Output {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+impl Repo {
+    fn new() -> Repo {
+        let repo = Repo {
+            dir: tempfile::tempdir().expect("tempdir"),
+        };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo
+    }
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    fn git(&self, args: &[&str]) -> Output {
+        git_in(self.path(), args)
+    }
+    fn write(&self, rel: &str, text: impl AsRef<[u8]>) {
+        let p = self.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    fn commit_all(&self, msg: &str) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", msg]);
+    }
+    fn agentlint(&self, args: &[&str]) -> (i32, Value, String) {
+        agentlint_in(self.path(), args)
+    }
+}
+
+fn agentlint_in(dir: &Path, args: &[&str]) -> (i32, Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_agentlint"))
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("agentlint runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out.status.code().unwrap_or(-1), json, stderr)
+}
+
+/// `(path, line, rule)` of each finding.
+fn findings(report: &Value) -> Vec<(String, u64, String)> {
+    report["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| {
+                    (
+                        f["path"].as_str().unwrap_or("").to_string(),
+                        f["line"].as_u64().unwrap_or(0),
+                        f["rule"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn f(path: &str, line: u64, rule: &str) -> (String, u64, String) {
+    (path.to_string(), line, rule.to_string())
+}
+
+const BASE: &str = "\
+def old():
+    try:
+        pass
+    except:
+        pass
+";
+
+#[test]
+fn since_reports_only_changed_lines_after_the_merge_base() {
+    let repo = Repo::new();
+    repo.write("app.py", BASE);
+    repo.write(".gitignore", "ignored.py\n");
+    repo.commit_all("base");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    // Committed on the branch: new lines at the end of app.py.
+    repo.write(
+        "app.py",
+        format!(
+            "{BASE}\ndef new():\n    try:\n        pass\n    except Exception:\n        pass\n"
+        ),
+    );
+    repo.commit_all("feature work");
+    // Work on main after the branch point is not part of the change.
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("later.py", "try:\n    x()\nexcept:\n    pass\n");
+    repo.commit_all("later main work");
+    repo.git(&["checkout", "-q", "feature"]);
+    // Staged, unstaged, untracked and ignored files.
+    repo.write("staged.py", "try:\n    x()\nexcept:\n    pass\n");
+    repo.git(&["add", "staged.py"]);
+    repo.write(
+        "untracked.py",
+        "try:\n    x()\nexcept BaseException:\n    pass\n",
+    );
+    repo.write("ignored.py", "try:\n    x()\nexcept:\n    pass\n");
+
+    let (code, report, stderr) = repo.agentlint(&["check", "--since", "main"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        findings(&report),
+        vec![
+            f("app.py", 10, "broad-except"),
+            f("staged.py", 3, "bare-except"),
+            f("untracked.py", 3, "broad-except"),
+        ]
+    );
+    // Without a flag, the default branch (main) is used.
+    let (code, default_report, _) = repo.agentlint(&["check"]);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&default_report), findings(&report));
+    // PATH arguments restrict the change set.
+    let (_, restricted, _) = repo.agentlint(&["check", "--since", "main", "app.py"]);
+    assert_eq!(findings(&restricted), vec![f("app.py", 10, "broad-except")]);
+}
+
+#[test]
+fn staged_lints_the_index_not_the_working_file() {
+    let repo = Repo::new();
+    repo.write("app.py", "x = 1\n");
+    repo.commit_all("base");
+    repo.write("app.py", "x = 1\ntry:\n    y()\nexcept:\n    pass\n");
+    repo.git(&["add", "app.py"]);
+    // The working file drops the problem, and adds another one unstaged.
+    repo.write("app.py", "x = 1\ntry:\n    y()\nexcept ValueError:\n    pass\ntry:\n    z()\nexcept Exception:\n    pass\n");
+    repo.write("untracked.py", "try:\n    x()\nexcept:\n    pass\n");
+    let (code, report, stderr) = repo.agentlint(&["check", "--staged"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(findings(&report), vec![f("app.py", 4, "bare-except")]);
+}
+
+#[test]
+fn rename_with_edit_deletion_binary_non_utf8_and_syntax_errors() {
+    let repo = Repo::new();
+    // Long enough that the edit keeps it above git's 50% rename similarity.
+    let padded: String =
+        BASE.to_string() + &(0..20).map(|i| format!("v{i} = {i}\n")).collect::<String>();
+    repo.write("old_name.py", &padded);
+    repo.write("gone.py", BASE);
+    repo.commit_all("base");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.git(&["mv", "old_name.py", "new_name.py"]);
+    repo.write(
+        "new_name.py",
+        format!(
+            "{padded}\ndef added():\n    try:\n        pass\n    except Exception:\n        pass\n"
+        ),
+    );
+    repo.git(&["rm", "-q", "gone.py"]);
+    repo.write("blob.py", b"\x00\x01binary\x00 except:\n".as_slice());
+    repo.write(
+        "latin1.py",
+        b"s = '\xe9'\ntry:\n    x()\nexcept:\n    pass\n".as_slice(),
+    );
+    repo.write(
+        "broken.py",
+        "def broken(:\n    pass\n\ntry:\n    x()\nexcept:\n    pass\n",
+    );
+    repo.commit_all("feature");
+
+    let (code, report, stderr) = repo.agentlint(&["check", "--since", "main"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        findings(&report),
+        vec![
+            f("broken.py", 6, "bare-except"),
+            f("latin1.py", 4, "bare-except"),
+            f("new_name.py", 30, "broad-except"),
+        ]
+    );
+    let summary = &report["summary"];
+    assert_eq!(summary["skipped_by_reason"]["binary"], 1, "{summary}");
+    assert_eq!(summary["skipped_by_reason"]["deleted"], 1, "{summary}");
+    assert_eq!(
+        summary["files_decoded_lossily"],
+        serde_json::json!(["latin1.py"])
+    );
+    assert_eq!(
+        summary["files_with_syntax_errors"],
+        serde_json::json!(["broken.py"])
+    );
+}
+
+#[test]
+fn function_level_findings_follow_the_change() {
+    let repo = Repo::new();
+    let base = "import logging\nlog = logging.getLogger()\n\n\
+def untouched(x):\n    if x:\n        log.info('x')\n\n\
+def touched(x):\n    y = x\n    if y:\n        log.info('y')\n    return y\n\n\
+def entry_removed(x):\n    log.debug('entry')\n    if x:\n        log.info('x')\n";
+    repo.write("svc.py", base);
+    repo.commit_all("base");
+    let changed = base
+        .replace("    return y\n", "    return y + 1\n")
+        .replace("    log.debug('entry')\n", "");
+    repo.write("svc.py", changed);
+    let (code, report, stderr) = repo.agentlint(&["check", "--since", "main"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        findings(&report),
+        vec![
+            f("svc.py", 8, "log-not-at-entry"),
+            f("svc.py", 14, "log-not-at-entry"),
+        ]
+    );
+}
+
+#[test]
+fn bad_references_and_shallow_clones_are_clear_errors() {
+    let repo = Repo::new();
+    repo.write("a.py", "x = 1\n");
+    repo.commit_all("one");
+    let (code, _, stderr) = repo.agentlint(&["check", "--since", "no-such-branch"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("unknown revision `no-such-branch`"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = repo.agentlint(&["check", "--since", "--output=/tmp/x"]);
+    assert_eq!(code, 2, "{stderr}");
+
+    // A shallow clone of a branch that diverged from main.
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    for i in 0..3 {
+        repo.write("a.py", format!("x = {i}\n"));
+        repo.commit_all("feature");
+    }
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("b.py", "y = 1\n");
+    repo.commit_all("main moves");
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", repo.path().display());
+    git_in(
+        clone.path(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--no-single-branch",
+            &url,
+            "c",
+        ],
+    );
+    let cloned = clone.path().join("c");
+    git_in(&cloned, &["checkout", "-q", "feature"]);
+    let (code, _, stderr) = agentlint_in(&cloned, &["check", "--since", "origin/main"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("shallow"), "{stderr}");
+    assert!(stderr.contains("fetch --unshallow"), "{stderr}");
+    assert!(stderr.contains("fetch-depth: 0"), "{stderr}");
+}
+
+#[test]
+fn outside_git_needs_all_and_all_works_there() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.py"),
+        "try:\n    x()\nexcept:\n    pass\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join(".ignore"), "skip.py\n").unwrap();
+    std::fs::write(
+        dir.path().join("skip.py"),
+        "try:\n    x()\nexcept:\n    pass\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = agentlint_in(dir.path(), &["check", "--since", "main"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--all"), "{stderr}");
+    let (code, report, stderr) = agentlint_in(dir.path(), &["check", "--all"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(findings(&report), vec![f("a.py", 3, "bare-except")]);
+}
+
+#[test]
+fn diff_mode_reads_git_and_plain_diffs() {
+    let repo = Repo::new();
+    repo.write("src/a.py", "x = 1\n");
+    repo.commit_all("base");
+    repo.write("src/a.py", "x = 1\ntry:\n    y()\nexcept:\n    pass\n");
+    let diff = repo.git(&["diff"]).stdout;
+    let patch: PathBuf = repo.path().join("change.diff");
+    std::fs::write(&patch, &diff).unwrap();
+    let (code, report, stderr) = repo.agentlint(&["check", "--diff", "change.diff"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(findings(&report), vec![f("src/a.py", 4, "bare-except")]);
+
+    let plain = "--- orig/src/a.py\t2024-01-01\n+++ new/src/a.py\t2024-01-02\n@@ -1 +1,5 @@\n x = 1\n+try:\n+    y()\n+except:\n+    pass\n";
+    std::fs::write(repo.path().join("plain.diff"), plain).unwrap();
+    let (code, report, stderr) = repo.agentlint(&["check", "--diff", "plain.diff"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(findings(&report), vec![f("src/a.py", 4, "bare-except")]);
+
+    std::fs::write(repo.path().join("junk.diff"), "this is not a diff\n").unwrap();
+    let (code, _, stderr) = repo.agentlint(&["check", "--diff", "junk.diff"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("not a unified diff"), "{stderr}");
+}
+
+#[test]
+fn repository_configured_programs_never_run_and_symlinks_are_not_followed() {
+    let repo = Repo::new();
+    repo.write("a.py", "x = 1\n");
+    repo.commit_all("base");
+    let marker = repo.path().join("PWNED");
+    let script = repo.path().join("evil.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\ntouch {}\ncat\n", marker.display()),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let s = script.display().to_string();
+    for (key, value) in [
+        ("core.fsmonitor", s.as_str()),
+        ("diff.external", s.as_str()),
+        ("diff.evil.textconv", s.as_str()),
+        ("diff.evil.command", s.as_str()),
+        ("filter.evil.clean", s.as_str()),
+        ("filter.evil.smudge", s.as_str()),
+        ("filter.evil.process", s.as_str()),
+        ("core.pager", s.as_str()),
+        ("pager.diff", s.as_str()),
+    ] {
+        repo.git(&["config", key, value]);
+    }
+    repo.write(".gitattributes", "*.py diff=evil filter=evil\n");
+    repo.write("a.py", "x = 2\ntry:\n    y()\nexcept:\n    pass\n");
+    // A symlink to a file outside the repository is never read.
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("secret.py");
+    std::fs::write(&target, "try:\n    x()\nexcept:\n    pass\n").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&target, repo.path().join("link.py")).unwrap();
+
+    let (code, report, stderr) = repo.agentlint(&["check", "--since", "main"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(findings(&report), vec![f("a.py", 4, "bare-except")]);
+    let (_, staged, _) = repo.agentlint(&["check", "--staged"]);
+    assert!(staged["summary"].is_object());
+    assert!(!marker.exists(), "a repository-configured program ran");
+    #[cfg(unix)]
+    assert_eq!(report["summary"]["skipped_by_reason"]["symlink"], 1);
+}
