@@ -431,7 +431,13 @@ pub fn audit(args: &AuditArgs) -> Result<i32> {
                 _ => sarif::render(
                     &report,
                     &sarif::SarifOptions {
-                        rules: settings.selection.rules().map(|r| r.meta()).collect(),
+                        // Only the rules an audit can fire.
+                        rules: settings
+                            .selection
+                            .rules()
+                            .filter(|r| matches!(r, crate::registry::Registered::Telemetry(_)))
+                            .map(|r| r.meta())
+                            .collect(),
                         category: args.sarif_category.clone(),
                     },
                 ),

@@ -348,3 +348,27 @@ fn a_message_split_over_a_part_boundary_is_counted_once() {
     assert_eq!(outputs, 1);
     assert_eq!(split[0].lines, 200);
 }
+
+#[test]
+fn cli_sarif_anchors_at_telemetry_lines() {
+    let out = bin()
+        .args(["audit", "--format", "sarif", "--select", "unsafe-shell"])
+        .arg(fixture("unsafe-shell/claude.jsonl"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = &doc["runs"][0];
+    assert_eq!(run["tool"]["driver"]["rules"][0]["id"], "unsafe-shell");
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "sudo and apt-get install on line 2");
+    for r in results {
+        let loc = &r["locations"][0]["physicalLocation"];
+        assert!(loc["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("unsafe-shell/claude.jsonl"));
+        assert_eq!(loc["region"]["startLine"], 2);
+        assert_eq!(loc["region"]["startColumn"], 1);
+    }
+}

@@ -66,7 +66,10 @@ impl Timeline {
             parse_errors.extend(read.errors);
             for (id, mut events) in read.sessions {
                 match merged.get_mut(&id) {
-                    Some(existing) => existing.append(&mut events),
+                    Some(existing) => {
+                        existing.reserve_exact(events.len());
+                        existing.append(&mut events);
+                    }
                     None => {
                         merged.insert(id, events);
                     }

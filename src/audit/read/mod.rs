@@ -315,11 +315,15 @@ fn merge_part(merged: &mut FileRead, last_key: &mut Option<u64>, part: Part) {
         merged.io_error = read.io_error;
     }
     for (session, mut events) in read.sessions {
-        merged
-            .sessions
-            .entry(session)
-            .or_default()
-            .append(&mut events);
+        match merged.sessions.get_mut(&session) {
+            Some(existing) => {
+                existing.reserve_exact(events.len());
+                existing.append(&mut events);
+            }
+            None => {
+                merged.sessions.insert(session, events);
+            }
+        }
     }
 }
 
@@ -402,7 +406,15 @@ fn read_part(
         parser,
         ..
     } = state;
-    read.sessions = sink.sessions.into_iter().collect();
+    read.sessions = sink
+        .sessions
+        .into_iter()
+        .map(|(id, mut events)| {
+            // Growth slack is memory for nothing from here on.
+            events.shrink_to_fit();
+            (id, events)
+        })
+        .collect();
     read.errors = sink.errors;
     let (first_key, last_key) = match parser {
         Some(Parser::Claude(p)) => (p.first_key, p.last_key),

@@ -31,7 +31,11 @@ declare_rule! {
     /// Blank lines; lines of a known format whose `type` the audit does not
     /// use (Claude Code `summary`, `file-history-snapshot`, Codex
     /// `reasoning`, new kinds added by later versions): they are counted as
-    /// `ignored_lines`.
+    /// `ignored_lines`. A line that names such a kind (`"type":"user"`,
+    /// `"type":"response_item"`, ...) and none of the markers of the kinds
+    /// that produce events is only checked to be one `{…}` object, not
+    /// parsed in full (the reader's byte test): damage inside such a line
+    /// goes unreported.
     pub TelemetryParseError {
         id: "telemetry-parse-error",
         scope: Telemetry,
