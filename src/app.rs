@@ -354,6 +354,10 @@ fn run_audit(
     let options = crate::audit::AuditOptions {
         format: telemetry_format(format),
         selection: settings.selection.clone(),
+        change_policies: Some(crate::audit::ChangePolicies {
+            options: settings.options.clone(),
+            manifest: settings.manifest.clone(),
+        }),
     };
     Ok(crate::audit::audit(&inputs, &policy, &options))
 }

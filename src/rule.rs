@@ -288,6 +288,10 @@ impl ChangeFinding {
 pub trait ChangeRule: Send + Sync {
     fn meta(&self) -> &'static RuleMeta;
     fn check(&self, cx: &mut ChangeContext<'_>);
+
+    /// Judges the files an agent's telemetry shows it wrote (including files
+    /// it later reverted), for the rules where that makes sense.
+    fn check_telemetry(&self, _cx: &mut crate::audit::AuditContext<'_>) {}
 }
 
 /// A check over an agent's normalized telemetry: it reads the whole

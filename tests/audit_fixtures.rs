@@ -84,6 +84,7 @@ fn run_folder(rule: &str) -> (Vec<String>, Vec<String>) {
     let options = AuditOptions {
         format: None,
         selection: Selection::new(&[rule.to_string()], &[]).unwrap(),
+        change_policies: None,
     };
     let policy = policy_for(rule);
     let mut actual = Vec::new();

@@ -36,6 +36,17 @@ pub struct AuditOptions {
     /// Read every file as this format instead of detecting it.
     pub format: Option<TelemetryFormat>,
     pub selection: Selection,
+    /// The check rules' options and the manifest, for the change-set rules
+    /// that also judge the files the telemetry shows written
+    /// (config-outside-config-dir, scope-creep). `None`: they do not run.
+    pub change_policies: Option<ChangePolicies>,
+}
+
+/// What the change-set rules need to judge telemetry writes.
+#[derive(Debug, Clone)]
+pub struct ChangePolicies {
+    pub options: crate::settings::RuleOptions,
+    pub manifest: Option<std::sync::Arc<crate::config::manifest::Manifest>>,
 }
 
 impl Default for AuditOptions {
@@ -43,6 +54,7 @@ impl Default for AuditOptions {
         AuditOptions {
             format: None,
             selection: Selection::all(),
+            change_policies: None,
         }
     }
 }
@@ -69,7 +81,7 @@ pub fn audit_timeline(
             _ => None,
         })
         .collect();
-    let raw: Vec<AuditFinding> = rules
+    let mut raw: Vec<AuditFinding> = rules
         .par_iter()
         .flat_map_iter(|rule| {
             let mut cx = AuditContext::new(&timeline, policy);
@@ -77,6 +89,16 @@ pub fn audit_timeline(
             cx.findings
         })
         .collect();
+    if let Some(policies) = &options.change_policies {
+        for rule in options.selection.rules() {
+            if let Registered::Change(rule) = rule {
+                let mut cx = AuditContext::new(&timeline, policy);
+                cx.change_policies = Some(policies);
+                rule.check_telemetry(&mut cx);
+                raw.extend(cx.findings);
+            }
+        }
+    }
     let findings = raw
         .into_iter()
         .map(|f| {
@@ -141,6 +163,8 @@ impl AuditFinding {
 pub struct AuditContext<'a> {
     pub timeline: &'a Timeline,
     pub policy: &'a AuditPolicy,
+    /// Set only for change-set rules judging telemetry writes.
+    pub change_policies: Option<&'a ChangePolicies>,
     findings: Vec<AuditFinding>,
 }
 
@@ -149,8 +173,34 @@ impl<'a> AuditContext<'a> {
         AuditContext {
             timeline,
             policy,
+            change_policies: None,
             findings: Vec::new(),
         }
+    }
+
+    /// The first write to each workspace-relative path, in time order per
+    /// session: what the change-set rules judge in telemetry. Writes outside
+    /// the workspace are write-outside-workspace's business.
+    pub fn first_writes(&self) -> Vec<(&'a Session, &'a Event, &'a str)> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for session in &self.timeline.sessions {
+            for event in &session.events {
+                if event.kind != event::EventKind::Write || event.outside == Some(true) {
+                    continue;
+                }
+                let Some(path) = event.path.as_deref() else {
+                    continue;
+                };
+                if path.starts_with('/') || path.starts_with("..") {
+                    continue;
+                }
+                if seen.insert(path) {
+                    out.push((session, event, path));
+                }
+            }
+        }
+        out
     }
 
     /// A finding anchored at `event`'s line, with `session_id` and

@@ -23,6 +23,12 @@ declare_rule! {
     /// Use instead: put the setting under `config/` (or revert it and
     /// leave the decision to a person).
     ///
+    /// ## In telemetry
+    /// `agentlint audit` (and `check --telemetry`) applies the same policy
+    /// to every file the telemetry shows the agent writing inside the
+    /// workspace, once per file at its first write: this also catches a
+    /// configuration edit the agent made and later reverted.
+    ///
     /// ## Not flagged
     /// - Configuration files under an allowed folder (`config/app.yaml`).
     /// - Dependency manifests and lock files (`pyproject.toml`,
@@ -97,6 +103,28 @@ impl ChangeRule for ConfigOutsideConfigDir {
             .help(format!(
                 "configuration may only change under {dirs}; move the setting there or leave it to a person"
             ));
+        }
+    }
+
+    /// config-outside-config-dir, on telemetry writes
+    fn check_telemetry(&self, cx: &mut crate::audit::AuditContext<'_>) {
+        let Some(policies) = cx.change_policies else {
+            return;
+        };
+        let options = &policies.options.config_files;
+        let hits: Vec<_> = cx
+            .first_writes()
+            .into_iter()
+            .filter(|(_, _, path)| options.is_config(path) && !options.in_config_dir(path))
+            .collect();
+        for (session, event, path) in hits {
+            cx.report(
+                &Self::META,
+                session,
+                event,
+                format!("the agent wrote configuration file `{path}` outside the config folders"),
+            )
+            .help("configuration may only change under the config folders, even if the edit was reverted later");
         }
     }
 }

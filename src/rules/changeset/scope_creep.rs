@@ -25,6 +25,12 @@ declare_rule! {
     ///
     /// Use instead: leave `src/http_client.py` alone, or add a task for it.
     ///
+    /// ## In telemetry
+    /// `agentlint audit` (and `check --telemetry`) applies the same scope to
+    /// every file the telemetry shows the agent writing inside the
+    /// workspace, once per file at its first write, including files it
+    /// later reverted.
+    ///
     /// ## Not flagged
     /// - Targets of any task, and tests of targets.
     /// - Files matching the `allow` globs (default: `BLOCKED.md`, which the
@@ -85,6 +91,37 @@ impl ChangeRule for ScopeCreep {
             } else {
                 format!("the tasks target {targets} and their tests; revert this file or add a task for it")
             });
+        }
+    }
+
+    /// scope-creep, on telemetry writes
+    fn check_telemetry(&self, cx: &mut crate::audit::AuditContext<'_>) {
+        let Some(policies) = cx.change_policies else {
+            return;
+        };
+        let Some(manifest) = policies.manifest.as_deref() else {
+            return;
+        };
+        let scopes = TaskScopes::new(&manifest.tasks, &policies.options);
+        let hits: Vec<_> = cx
+            .first_writes()
+            .into_iter()
+            .filter(|(_, _, path)| {
+                !(scopes.is_target(path)
+                    || scopes.is_test(path)
+                    || policies.options.scope_allow.is_match(path))
+            })
+            .collect();
+        for (session, event, path) in hits {
+            cx.report(
+                &Self::META,
+                session,
+                event,
+                format!(
+                    "the agent wrote `{path}`, outside the scope of every task in the manifest"
+                ),
+            )
+            .help("keep the run's writes within the tasks' targets and their tests");
         }
     }
 }
