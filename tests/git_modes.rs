@@ -1,74 +1,32 @@
 //! End-to-end tests of change selection on temporary git repositories:
 //! the agentlint binary is run the way CI and pre-commit run it.
 
+mod support;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use support::{git as git_in, Repo};
 
-struct Repo {
-    dir: tempfile::TempDir,
+/// Runs agentlint with `--format json`: (exit code, report, stderr).
+fn agentlint_in(dir: &Path, args: &[&str]) -> (i32, Value, String) {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    let (code, stdout, stderr) = support::agentlint_in(dir, &all);
+    (
+        code,
+        serde_json::from_str(&stdout).unwrap_or(Value::Null),
+        stderr,
+    )
 }
 
-fn git_in(dir: &Path, args: &[&str]) -> Output {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+trait JsonRun {
+    fn agentlint_json(&self, args: &[&str]) -> (i32, Value, String);
 }
 
-impl Repo {
-    fn new() -> Repo {
-        let repo = Repo {
-            dir: tempfile::tempdir().expect("tempdir"),
-        };
-        repo.git(&["init", "-q", "-b", "main"]);
-        repo
-    }
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-    fn git(&self, args: &[&str]) -> Output {
-        git_in(self.path(), args)
-    }
-    fn write(&self, rel: &str, text: impl AsRef<[u8]>) {
-        let p = self.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    fn commit_all(&self, msg: &str) {
-        self.git(&["add", "-A"]);
-        self.git(&["commit", "-q", "-m", msg]);
-    }
-    fn agentlint(&self, args: &[&str]) -> (i32, Value, String) {
+impl JsonRun for Repo {
+    fn agentlint_json(&self, args: &[&str]) -> (i32, Value, String) {
         agentlint_in(self.path(), args)
     }
-}
-
-fn agentlint_in(dir: &Path, args: &[&str]) -> (i32, Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_agentlint"))
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .args(args)
-        .args(["--format", "json"])
-        .output()
-        .expect("agentlint runs");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    (out.status.code().unwrap_or(-1), json, stderr)
 }
 
 /// `(path, line, rule)` of each finding.
@@ -130,7 +88,7 @@ fn since_reports_only_changed_lines_after_the_merge_base() {
     );
     repo.write("ignored.py", "try:\n    x()\nexcept:\n    pass\n");
 
-    let (code, report, stderr) = repo.agentlint(&["check", "--since", "main"]);
+    let (code, report, stderr) = repo.agentlint_json(&["check", "--since", "main"]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
         findings(&report),
@@ -141,11 +99,11 @@ fn since_reports_only_changed_lines_after_the_merge_base() {
         ]
     );
     // Without a flag, the default branch (main) is used.
-    let (code, default_report, _) = repo.agentlint(&["check"]);
+    let (code, default_report, _) = repo.agentlint_json(&["check"]);
     assert_eq!(code, 1);
     assert_eq!(findings(&default_report), findings(&report));
     // PATH arguments restrict the change set.
-    let (_, restricted, _) = repo.agentlint(&["check", "--since", "main", "app.py"]);
+    let (_, restricted, _) = repo.agentlint_json(&["check", "--since", "main", "app.py"]);
     assert_eq!(findings(&restricted), vec![f("app.py", 10, "broad-except")]);
 }
 
@@ -159,7 +117,7 @@ fn staged_lints_the_index_not_the_working_file() {
     // The working file drops the problem, and adds another one unstaged.
     repo.write("app.py", "x = 1\ntry:\n    y()\nexcept ValueError:\n    pass\ntry:\n    z()\nexcept Exception:\n    pass\n");
     repo.write("untracked.py", "try:\n    x()\nexcept:\n    pass\n");
-    let (code, report, stderr) = repo.agentlint(&["check", "--staged"]);
+    let (code, report, stderr) = repo.agentlint_json(&["check", "--staged"]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(findings(&report), vec![f("app.py", 4, "bare-except")]);
 }
@@ -193,7 +151,7 @@ fn rename_with_edit_deletion_binary_non_utf8_and_syntax_errors() {
     );
     repo.commit_all("feature");
 
-    let (code, report, stderr) = repo.agentlint(&["check", "--since", "main"]);
+    let (code, report, stderr) = repo.agentlint_json(&["check", "--since", "main"]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
         findings(&report),
@@ -229,7 +187,7 @@ def entry_removed(x):\n    log.debug('entry')\n    if x:\n        log.info('x')\
         .replace("    return y\n", "    return y + 1\n")
         .replace("    log.debug('entry')\n", "");
     repo.write("svc.py", changed);
-    let (code, report, stderr) = repo.agentlint(&["check", "--since", "main"]);
+    let (code, report, stderr) = repo.agentlint_json(&["check", "--since", "main"]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
         findings(&report),
@@ -245,13 +203,13 @@ fn bad_references_and_shallow_clones_are_clear_errors() {
     let repo = Repo::new();
     repo.write("a.py", "x = 1\n");
     repo.commit_all("one");
-    let (code, _, stderr) = repo.agentlint(&["check", "--since", "no-such-branch"]);
+    let (code, _, stderr) = repo.agentlint_json(&["check", "--since", "no-such-branch"]);
     assert_eq!(code, 2);
     assert!(
         stderr.contains("unknown revision `no-such-branch`"),
         "{stderr}"
     );
-    let (code, _, stderr) = repo.agentlint(&["check", "--since", "--output=/tmp/x"]);
+    let (code, _, stderr) = repo.agentlint_json(&["check", "--since", "--output=/tmp/x"]);
     assert_eq!(code, 2, "{stderr}");
 
     // A shallow clone of a branch that diverged from main.
@@ -317,18 +275,18 @@ fn diff_mode_reads_git_and_plain_diffs() {
     let diff = repo.git(&["diff"]).stdout;
     let patch: PathBuf = repo.path().join("change.diff");
     std::fs::write(&patch, &diff).unwrap();
-    let (code, report, stderr) = repo.agentlint(&["check", "--diff", "change.diff"]);
+    let (code, report, stderr) = repo.agentlint_json(&["check", "--diff", "change.diff"]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(findings(&report), vec![f("src/a.py", 4, "bare-except")]);
 
     let plain = "--- orig/src/a.py\t2024-01-01\n+++ new/src/a.py\t2024-01-02\n@@ -1 +1,5 @@\n x = 1\n+try:\n+    y()\n+except:\n+    pass\n";
     std::fs::write(repo.path().join("plain.diff"), plain).unwrap();
-    let (code, report, stderr) = repo.agentlint(&["check", "--diff", "plain.diff"]);
+    let (code, report, stderr) = repo.agentlint_json(&["check", "--diff", "plain.diff"]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(findings(&report), vec![f("src/a.py", 4, "bare-except")]);
 
     std::fs::write(repo.path().join("junk.diff"), "this is not a diff\n").unwrap();
-    let (code, _, stderr) = repo.agentlint(&["check", "--diff", "junk.diff"]);
+    let (code, _, stderr) = repo.agentlint_json(&["check", "--diff", "junk.diff"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("not a unified diff"), "{stderr}");
 }
@@ -373,10 +331,10 @@ fn repository_configured_programs_never_run_and_symlinks_are_not_followed() {
     #[cfg(unix)]
     std::os::unix::fs::symlink(&target, repo.path().join("link.py")).unwrap();
 
-    let (code, report, stderr) = repo.agentlint(&["check", "--since", "main"]);
+    let (code, report, stderr) = repo.agentlint_json(&["check", "--since", "main"]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(findings(&report), vec![f("a.py", 4, "bare-except")]);
-    let (_, staged, _) = repo.agentlint(&["check", "--staged"]);
+    let (_, staged, _) = repo.agentlint_json(&["check", "--staged"]);
     assert!(staged["summary"].is_object());
     assert!(!marker.exists(), "a repository-configured program ran");
     #[cfg(unix)]

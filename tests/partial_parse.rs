@@ -4,23 +4,12 @@
 //! pseudo-random change sets each, the findings of the partial parse equal
 //! the whole-file findings filtered to the same changed lines.
 
+mod support;
+
 use agentlint::change::{ChangeSet, ChangedFile, ChangedLines, Mode, Status};
 use agentlint::engine::{self, filter};
 use agentlint::settings::Settings;
-use std::path::PathBuf;
-use std::process::Command;
-
-fn stdlib() -> Option<PathBuf> {
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import sysconfig;print(sysconfig.get_paths()['stdlib'])",
-        ])
-        .output()
-        .ok()?;
-    let path = PathBuf::from(String::from_utf8(out.stdout).ok()?.trim());
-    path.join("os.py").exists().then_some(path)
-}
+use support::stdlib;
 
 /// A small deterministic generator (no dependency needed for this).
 struct Lcg(u64);

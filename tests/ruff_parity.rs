@@ -4,6 +4,8 @@
 //! test is skipped, saying why, when ruff or the stdlib is not available
 //! (`.ci/run` installs ruff==0.17.6).
 
+mod support;
+
 use agentlint::change::walk;
 use agentlint::engine;
 use agentlint::settings::{Selection, Settings};
@@ -11,18 +13,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn stdlib() -> Option<PathBuf> {
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import sysconfig;print(sysconfig.get_paths()['stdlib'])",
-        ])
-        .output()
-        .ok()?;
-    let path = PathBuf::from(String::from_utf8(out.stdout).ok()?.trim());
-    path.join("os.py").exists().then_some(path)
-}
+use support::stdlib;
 
 #[test]
 fn all_mode_agrees_with_ruff_on_the_stdlib() {

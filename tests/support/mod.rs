@@ -100,3 +100,16 @@ pub fn skip(var: &str, why: &str) {
     eprintln!("SKIPPED: {why}");
     println!("SKIPPED: {why}");
 }
+
+/// This machine's CPython standard library, if python3 can say where it is.
+pub fn stdlib() -> Option<PathBuf> {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sysconfig;print(sysconfig.get_paths()['stdlib'])",
+        ])
+        .output()
+        .ok()?;
+    let path = PathBuf::from(String::from_utf8(out.stdout).ok()?.trim());
+    path.join("os.py").exists().then_some(path)
+}
