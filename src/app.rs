@@ -3,27 +3,35 @@
 
 use crate::change::{self, git::Repo, unidiff, ChangeSet, Mode};
 use crate::cli::{CheckArgs, ColorChoice, Format, InstallHookArgs};
+use crate::config::resolve::{self, Overrides};
 use crate::engine;
 use crate::error::{Error, Result};
-use crate::registry;
 use crate::report::{compact, github, human, json, sarif, statistics};
-use crate::settings::{Selection, Settings};
+use crate::rules::declarative;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
 pub fn check(args: &CheckArgs) -> Result<i32> {
     let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
-    let settings = Settings {
-        selection: Selection::new(&args.select, &args.ignore)?,
-        ..Settings::default()
-    };
     if args.sarif_category.is_some() && args.format != Format::Sarif {
         return Err(Error::usage(
             "`--sarif-category` only applies to `--format sarif`",
             Some("add `--format sarif`, or drop `--sarif-category`".to_string()),
         ));
     }
+    let settings = resolve::settings(
+        &cwd,
+        &Overrides {
+            config: args.config.clone(),
+            select: args.select.clone(),
+            ignore: args.ignore.clone(),
+            manifest: args.manifest.clone(),
+            agent_config: args.agent_config.clone(),
+            rules_dir: args.rules_dir.clone(),
+        },
+    )?;
     let mut changes = select_change(args, &cwd)?;
+    changes.files.retain(|f| settings.includes(&f.path));
     if !matches!(changes.mode, Mode::All) {
         let prefixes = args
             .paths
@@ -32,7 +40,11 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             .collect::<Vec<_>>();
         changes.restrict_to(&prefixes);
     }
-    let report = engine::check(&changes, &settings);
+    let mut report = engine::check(&changes, &settings);
+    if !args.show_suppressed {
+        // Counted in the summary either way; listed only on request.
+        report.suppressed.clear();
+    }
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -210,31 +222,39 @@ fn root_relative(root: &Path, cwd: &Path, p: &Path) -> String {
     change::walk::relative_path(&root, &normal)
 }
 
-pub fn rules() -> i32 {
+pub fn rules(rules_dir: Option<&Path>) -> Result<i32> {
     let mut out = String::new();
-    for rule in registry::all() {
+    for rule in declarative::catalog(rules_dir)? {
         let meta = rule.meta();
         out.push_str(&format!(
-            "{:<22} {:<10} {:<8} {}\n",
+            "{:<24} {:<10} {:<8} {:<36} {}\n",
             meta.id,
             meta.scope.as_str(),
             meta.default_severity.as_str(),
+            declarative::source_of(rule),
             meta.summary
         ));
     }
-    let _ = write_output(None, &out);
-    0
+    write_output(None, &out)?;
+    Ok(0)
 }
 
-pub fn explain(id: &str) -> Result<i32> {
-    let rule = registry::find(id).ok_or_else(|| {
+pub fn init(path: &Path) -> Result<i32> {
+    crate::config::file::init(path)?;
+    eprintln!("wrote {}", path.display());
+    Ok(0)
+}
+
+pub fn explain(id: &str, rules_dir: Option<&Path>) -> Result<i32> {
+    let known = declarative::catalog(rules_dir)?;
+    let rule = known.iter().find(|r| r.meta().id == id).ok_or_else(|| {
         Error::usage(
             format!("unknown rule `{id}`"),
             Some("`agentlint rules` lists every rule".to_string()),
         )
     })?;
     let meta = rule.meta();
-    let text = format!(
+    let mut text = format!(
         "# {} ({}, default severity: {})\n\n{}\n\n{}\n",
         meta.id,
         meta.scope.as_str(),
@@ -242,6 +262,16 @@ pub fn explain(id: &str) -> Result<i32> {
         meta.summary,
         meta.docs_text()
     );
+    if let crate::registry::Registered::Ast(ast) = rule {
+        if let Some(query) = ast.as_query() {
+            text.push_str(&format!(
+                "\n## Definition\nDeclarative rule from `{}`; tree-sitter query (anchor `@{}`):\n```scheme\n{}\n```\n",
+                query.origin(),
+                query.anchor(),
+                query.query_text().trim_end()
+            ));
+        }
+    }
     write_output(None, &text)?;
     Ok(0)
 }

@@ -16,16 +16,31 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Lint the changed lines of a change set.
     Check(CheckArgs),
-    /// List every rule.
-    Rules,
+    /// List every rule (built-in and declarative).
+    Rules {
+        /// Also list the declarative rules (*.toml) in DIR.
+        #[arg(long, value_name = "DIR")]
+        rules_dir: Option<PathBuf>,
+    },
     /// Print a rule's documentation.
     Explain {
         /// Rule id, e.g. `broad-except`.
         rule: String,
+        /// Also look in the declarative rules (*.toml) in DIR.
+        #[arg(long, value_name = "DIR")]
+        rules_dir: Option<PathBuf>,
+    },
+    /// Write a commented starter `agentlint.toml` (never overwrites).
+    Init {
+        /// Where to write it.
+        #[arg(default_value = "agentlint.toml")]
+        path: PathBuf,
     },
     /// Write a git pre-commit hook that runs `agentlint check --staged`.
     InstallHook(InstallHookArgs),
@@ -109,6 +124,9 @@ pub struct CheckArgs {
     /// Do not run these rules (comma-separated ids).
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub ignore: Vec<String>,
+    /// Load declarative rules (*.toml) from DIR next to the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub rules_dir: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
@@ -127,4 +145,17 @@ pub struct CheckArgs {
     /// `automationDetails.id` of the SARIF run (GitHub's analysis category).
     #[arg(long, value_name = "CATEGORY")]
     pub sarif_category: Option<String>,
+    /// Read this configuration file (`agentlint.toml`, or a
+    /// `pyproject.toml` with `[tool.agentlint]`) instead of searching for one.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The task manifest (JSON) for the change-set rules.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// The agent's `agent_config.yaml`.
+    #[arg(long, value_name = "FILE")]
+    pub agent_config: Option<PathBuf>,
+    /// Also list the findings that suppression comments silenced.
+    #[arg(long)]
+    pub show_suppressed: bool,
 }

@@ -34,25 +34,19 @@ pub enum Error {
         help: Option<String>,
     },
 
-    /// An error located in an input file (boxed: it carries the file text).
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Input(Box<InputError>),
-}
-
-/// A problem at a place in an input file (diff, config, manifest, rule file).
-#[derive(Debug, Error, Diagnostic)]
-#[error("{message}")]
-#[diagnostic(code(agentlint::input))]
-pub struct InputError {
-    pub message: String,
-    #[source_code]
-    pub src: NamedSource<String>,
-    #[label("{label}")]
-    pub span: SourceSpan,
-    pub label: String,
-    #[help]
-    pub help: Option<String>,
+    #[error("{message}")]
+    #[diagnostic(code(agentlint::input))]
+    Input {
+        message: String,
+        /// Shared, so that `Error` stays small (clippy `result_large_err`).
+        #[source_code]
+        src: std::sync::Arc<NamedSource<String>>,
+        #[label("{label}")]
+        span: SourceSpan,
+        label: String,
+        #[help]
+        help: Option<String>,
+    },
 }
 
 impl Error {
@@ -82,13 +76,13 @@ impl Error {
     ) -> Self {
         let start = span.start.min(text.len());
         let len = span.end.min(text.len()).saturating_sub(start);
-        Error::Input(Box::new(InputError {
+        Error::Input {
             message: message.into(),
-            src: NamedSource::new(name, text),
+            src: std::sync::Arc::new(NamedSource::new(name, text)),
             span: SourceSpan::new(start.into(), len),
             label: label.into(),
             help,
-        }))
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod app;
 pub mod change;
 pub mod cli;
+pub mod config;
 pub mod engine;
 pub mod error;
 pub mod finding;

@@ -10,9 +10,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Check(args) => app::check(args),
-        Command::Rules => Ok(app::rules()),
-        Command::Explain { rule } => app::explain(rule),
         Command::InstallHook(args) => app::install_hook(args),
+        Command::Rules { rules_dir } => app::rules(rules_dir.as_deref()),
+        Command::Explain { rule, rules_dir } => app::explain(rule, rules_dir.as_deref()),
+        Command::Init { path } => app::init(path),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

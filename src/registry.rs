@@ -1,7 +1,7 @@
 //! The one list of built-in rules. Adding a rule adds one line here.
 
 use crate::rule::{AstRule, ChangeRule, RuleMeta, TelemetryRule};
-use crate::rules::python;
+use crate::rules::{changeset, python};
 
 /// A registered rule, by the stage that runs it.
 pub enum Registered {
@@ -30,6 +30,11 @@ static RULES: &[Registered] = &[
     Registered::Ast(&python::bare_except::BareExcept),
     Registered::Ast(&python::broad_except::BroadExcept),
     Registered::Ast(&python::log_not_at_entry::LogNotAtEntry),
+    Registered::Change(&changeset::config_outside_config_dir::ConfigOutsideConfigDir),
+    Registered::Change(&changeset::line_budget::LineBudget),
+    Registered::Change(&changeset::scope_creep::ScopeCreep),
+    Registered::Change(&changeset::missing_test::MissingTest),
+    Registered::Change(&changeset::forbidden_pattern::ForbiddenPattern),
 ];
 
 pub fn all() -> &'static [Registered] {

@@ -2,9 +2,12 @@
 //! the traits through which the engine runs it. Rules only ever emit
 //! findings through the context they are handed.
 
+use crate::change::{ChangedFile, Status};
+use crate::config::manifest::Manifest;
 use crate::finding::Severity;
 use crate::rules::python::helpers::Imports;
 use crate::settings::RuleOptions;
+use crate::source::Source;
 use std::ops::Range;
 use tree_sitter::Node;
 
@@ -171,12 +174,120 @@ pub trait AstRule: Send + Sync {
     /// matter. Empty: no such shortcut.
     fn needles(&self, options: &RuleOptions) -> Vec<Vec<u8>>;
     fn check(&self, node: Node<'_>, cx: &mut AstContext<'_>);
+    /// A declarative rule (rules/*.toml) runs as a tree-sitter query in
+    /// the engine's query pass instead of the walk; it registers no kinds.
+    fn as_query(&self) -> Option<&crate::rules::declarative::QueryRule> {
+        None
+    }
+}
+
+/// A changed file as the change-set rules see it.
+#[derive(Debug)]
+pub struct ChangeFile<'a> {
+    pub file: &'a ChangedFile,
+    /// Added + deleted lines as `git diff --numstat` counts them; for a
+    /// new file whose selection gave no counts (untracked), its line count.
+    pub changed_lines: u32,
+    pub added: u32,
+    pub deleted: u32,
+    /// The new side's text, when it could be read (not deleted, binary,
+    /// a symlink, or outside the repository).
+    pub text: Option<&'a Source>,
+    /// One of agentlint's own inputs (config file, manifest, agent config).
+    pub is_input: bool,
+}
+
+impl ChangeFile<'_> {
+    pub fn path(&self) -> &str {
+        &self.file.path
+    }
+
+    /// The first changed line of the new side (1 for new and deleted files).
+    pub fn first_changed_line(&self) -> u32 {
+        if self.file.status == Status::Deleted {
+            return 1;
+        }
+        self.file.lines.first_line().unwrap_or(1)
+    }
+}
+
+/// Where a change-set finding points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Anchor {
+    /// A whole line of a changed file (1-based).
+    Line { path: String, line: u32 },
+    /// A byte range in a changed file's text.
+    Span { path: String, span: Range<usize> },
+    /// A byte range in the task manifest.
+    Manifest { span: Range<usize> },
+}
+
+/// A finding of a change-set rule, before it is positioned.
+#[derive(Debug, Clone)]
+pub struct ChangeFinding {
+    pub rule: &'static RuleMeta,
+    pub anchor: Anchor,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// What a change-set rule sees: every changed file, the options and the
+/// task manifest; findings go through [`ChangeContext::report`].
+pub struct ChangeContext<'a> {
+    pub files: &'a [ChangeFile<'a>],
+    pub options: &'a RuleOptions,
+    pub manifest: Option<&'a Manifest>,
+    pub(crate) findings: Vec<ChangeFinding>,
+}
+
+impl<'a> ChangeContext<'a> {
+    pub fn new(
+        files: &'a [ChangeFile<'a>],
+        options: &'a RuleOptions,
+        manifest: Option<&'a Manifest>,
+    ) -> Self {
+        ChangeContext {
+            files,
+            options,
+            manifest,
+            findings: Vec::new(),
+        }
+    }
+
+    pub fn report(
+        &mut self,
+        rule: &'static RuleMeta,
+        anchor: Anchor,
+        message: String,
+    ) -> &mut ChangeFinding {
+        self.findings.push(ChangeFinding {
+            rule,
+            anchor,
+            message,
+            help: None,
+        });
+        let last = self.findings.len() - 1;
+        &mut self.findings[last]
+    }
+
+    pub fn into_findings(self) -> Vec<ChangeFinding> {
+        self.findings
+    }
+}
+
+impl ChangeFinding {
+    pub fn help(&mut self, help: impl Into<String>) -> &mut Self {
+        self.help = Some(help.into());
+        self
+    }
 }
 
 /// A file-level policy over the change set (config files, line budgets,
-/// scope). Its context is defined with the change-set rules.
+/// scope, tests, forbidden patterns), run once per check after the AST
+/// rules.
 pub trait ChangeRule: Send + Sync {
     fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, cx: &mut ChangeContext<'_>);
 }
 
 /// A check over an agent's normalized telemetry. Its context is defined

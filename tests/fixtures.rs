@@ -1,4 +1,4 @@
-//! Runs every Python rule over its fixture folder, `fixtures/<rule-id>/`,
+//! Runs every Python rule (built-in or declarative) over its fixture folder, `fixtures/<rule-id>/`,
 //! with only that rule selected, and compares the findings with the
 //! hand-written `# expect: <rule-id>` markers on the flagged lines.
 //! Failures are collected and named like ast-grep's test cases: *missing*
@@ -6,8 +6,9 @@
 
 use agentlint::change::walk;
 use agentlint::engine;
-use agentlint::registry;
+use agentlint::registry::Registered;
 use agentlint::rule::Scope;
+use agentlint::rules::declarative;
 use agentlint::settings::{Selection, Settings};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -16,30 +17,44 @@ fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
-/// `(file, line)` of every `# expect: <id>` marker under `dir`.
+/// `(file, line)` of every `# expect: <id>` marker in the `.py` files under
+/// `dir` (subfolders too: path-dependent rules keep cases in `tests/`...),
+/// with root-relative, `/`-separated paths as findings have them.
 fn expectations(dir: &Path, id: &str) -> BTreeSet<(String, u32)> {
     let marker = format!("# expect: {id}");
     let mut out = BTreeSet::new();
-    for entry in std::fs::read_dir(dir).expect("fixture dir is readable") {
-        let path = entry.expect("dir entry").path();
-        if path.extension().and_then(|e| e.to_str()) != Some("py") {
-            continue;
-        }
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(&path).expect("fixture is UTF-8");
-        for (i, line) in text.lines().enumerate() {
-            if line.contains(&marker) {
-                out.insert((name.clone(), i as u32 + 1));
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        for entry in std::fs::read_dir(&current).expect("fixture dir is readable") {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            if path.extension().and_then(|e| e.to_str()) != Some("py") {
+                continue;
+            }
+            let name = walk::relative_path(dir, &path);
+            let text = std::fs::read_to_string(&path).expect("fixture is UTF-8");
+            for (i, line) in text.lines().enumerate() {
+                if line.contains(&marker) {
+                    out.insert((name.clone(), i as u32 + 1));
+                }
             }
         }
     }
     out
 }
 
+/// Built-in rules plus the declarative rules shipped in rules/.
+fn all_rules() -> Vec<&'static Registered> {
+    declarative::catalog(None).expect("the shipped rule files compile")
+}
+
 #[test]
 fn every_python_rule_matches_its_fixtures() {
     let mut failures = Vec::new();
-    for rule in registry::all() {
+    for rule in all_rules() {
         let meta = rule.meta();
         if meta.scope != Scope::Python {
             continue;
@@ -48,7 +63,8 @@ fn every_python_rule_matches_its_fixtures() {
         let expected = expectations(&dir, meta.id);
         let changes = walk::all(&dir, &[]).expect("walk fixtures");
         let settings = Settings {
-            selection: Selection::new(&[meta.id.to_string()], &[]).expect("rule exists"),
+            selection: Selection::from_rules(all_rules(), &[meta.id.to_string()], &[])
+                .expect("rule exists"),
             ..Settings::default()
         };
         let report = engine::check(&changes, &settings);
@@ -92,7 +108,7 @@ fn every_python_rule_matches_its_fixtures() {
 
 #[test]
 fn every_rule_has_a_fixture_folder_and_documentation() {
-    for rule in registry::all() {
+    for rule in all_rules() {
         let meta = rule.meta();
         let dir = fixtures_dir().join(meta.id);
         assert!(

@@ -17,7 +17,6 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct Repo {
     pub root: PathBuf,
-    pub shallow: bool,
     /// `-c` overrides that neutralize repository-configured filters.
     filter_overrides: Vec<String>,
 }
@@ -69,27 +68,48 @@ fn run(mut cmd: Command, what: &str) -> Result<Vec<u8>> {
     Ok(output.stdout)
 }
 
+fn not_a_repository(dir: &Path) -> Error {
+    Error::usage(
+        format!("`{}` is not inside a git repository", dir.display()),
+        Some("use `--all` to lint files outside git, or `--diff FILE` for a patch".into()),
+    )
+}
+
 impl Repo {
     /// The repository containing `dir`, or an error saying to use `--all`.
+    /// Found on the file system (a `.git` in an ancestor) to save a git
+    /// process, unless the environment points git elsewhere.
     pub fn discover(dir: &Path) -> Result<Repo> {
+        let env_redirects =
+            std::env::var_os("GIT_DIR").is_some() || std::env::var_os("GIT_WORK_TREE").is_some();
+        if !env_redirects {
+            return match super::walk::find_repo_root(dir) {
+                Some(root) => Ok(Repo {
+                    root,
+                    filter_overrides: Vec::new(),
+                }),
+                None => Err(not_a_repository(dir)),
+            };
+        }
         let mut cmd = base_command(dir);
-        cmd.args(["rev-parse", "--show-toplevel", "--is-shallow-repository"]);
+        cmd.args(["rev-parse", "--show-toplevel"]);
         let out = run(cmd, "rev-parse").map_err(|e| match e {
-            Error::Git { stderr, .. } if stderr.contains("not a git repository") => Error::usage(
-                format!("`{}` is not inside a git repository", dir.display()),
-                Some("use `--all` to lint files outside git, or `--diff FILE` for a patch".into()),
-            ),
+            Error::Git { stderr, .. } if stderr.contains("not a git repository") => {
+                not_a_repository(dir)
+            }
             other => other,
         })?;
-        let text = String::from_utf8_lossy(&out);
-        let mut lines = text.lines();
-        let root = PathBuf::from(lines.next().unwrap_or_default());
-        let shallow = lines.next() == Some("true");
+        let root = PathBuf::from(String::from_utf8_lossy(&out).trim());
         Ok(Repo {
             root,
-            shallow,
             filter_overrides: Vec::new(),
         })
+    }
+
+    fn is_shallow(&self) -> bool {
+        let mut cmd = self.command();
+        cmd.args(["rev-parse", "--is-shallow-repository"]);
+        run(cmd, "rev-parse").is_ok_and(|out| out.starts_with(b"true"))
     }
 
     fn command(&self) -> Command {
@@ -100,23 +120,20 @@ impl Repo {
         cmd
     }
 
-    /// Empties every `filter.<driver>.clean/smudge/process` the repository
-    /// configures, so comparing with the working tree runs no program.
-    fn neutralize_filters(&mut self) -> Result<()> {
+    /// The command listing every configured `filter.*` key.
+    fn filter_query(&self) -> Command {
         let mut cmd = base_command(&self.root);
         cmd.args(["config", "-z", "--name-only", "--get-regexp", r"^filter\."]);
-        let output = cmd.output().map_err(|e| Error::Git {
-            what: "config".into(),
-            stderr: e.to_string(),
-            help: None,
-        })?;
-        // Exit code 1 means no such keys.
-        for key in output.stdout.split(|&b| b == 0).filter(|k| !k.is_empty()) {
+        cmd
+    }
+
+    /// Empties every `filter.<driver>.clean/smudge/process` named in the
+    /// output of `filter_query`, so comparing with the working tree runs no
+    /// program (git exits 1 when there is no such key: nothing to do).
+    fn neutralize_filters(&mut self, listing: &[u8]) {
+        for key in listing.split(|&b| b == 0).filter(|k| !k.is_empty()) {
             let key = String::from_utf8_lossy(key);
-            if let Some(driver) = key
-                .strip_prefix("filter.")
-                .and_then(|k| k.rsplit_once('.'))
-                .map(|(d, _)| d.to_string())
+            if let Some((driver, _)) = key.strip_prefix("filter.").and_then(|k| k.rsplit_once('.'))
             {
                 for part in ["clean", "smudge", "process"] {
                     self.filter_overrides
@@ -126,7 +143,6 @@ impl Repo {
                     .push(format!("filter.{driver}.required=false"));
             }
         }
-        Ok(())
     }
 
     /// The default branch to compare against: origin/HEAD, then main, then master.
@@ -201,7 +217,7 @@ impl Repo {
                 Some("commit first, or use `--staged` or `--all`".to_string()),
             );
         }
-        if self.shallow {
+        if self.is_shallow() {
             return Error::usage(
                 format!("no merge-base between `{reference}` and HEAD: this is a shallow clone"),
                 Some("run `git fetch --unshallow` (in GitHub Actions: `actions/checkout` with `fetch-depth: 0`)".into()),
@@ -232,27 +248,41 @@ impl Repo {
     /// Changes from the merge-base of `reference` and HEAD to the working
     /// tree, plus untracked files that are not ignored.
     pub fn since(mut self, reference: &str) -> Result<ChangeSet> {
-        // Untracked files do not depend on the merge-base: list them while
-        // the merge-base and the diff are computed.
+        // Untracked files and configured filters do not depend on the
+        // merge-base: ask for them while the merge-base is computed.
         let mut ls_files = self.command();
         ls_files.args(["ls-files", "--others", "--exclude-standard", "-z", "--"]);
+        let filter_query = self.filter_query();
+        let spawn_failed = |what: &str| Error::Git {
+            what: what.into(),
+            stderr: "the thread running git panicked".into(),
+            help: None,
+        };
         let (tracked, untracked) = std::thread::scope(|scope| {
             let untracked = scope.spawn(move || run(ls_files, "ls-files"));
+            let filters = scope.spawn(move || {
+                let mut cmd = filter_query;
+                cmd.output().map(|o| o.stdout)
+            });
             let tracked = (|| {
                 let base = self.merge_base(reference)?;
-                self.neutralize_filters()?;
+                let listing = filters
+                    .join()
+                    .map_err(|_| spawn_failed("config"))?
+                    .map_err(|e| Error::Git {
+                        what: "config".into(),
+                        stderr: e.to_string(),
+                        help: None,
+                    })?;
+                self.neutralize_filters(&listing);
                 let mut cmd = self.command();
                 Self::diff_args(&mut cmd);
                 cmd.args([base.as_str(), "--"]);
                 Ok::<_, Error>((base, run(cmd, "diff")?))
             })();
-            let untracked = untracked.join().unwrap_or_else(|_| {
-                Err(Error::Git {
-                    what: "ls-files".into(),
-                    stderr: "the thread running git panicked".into(),
-                    help: None,
-                })
-            });
+            let untracked = untracked
+                .join()
+                .unwrap_or_else(|_| Err(spawn_failed("ls-files")));
             (tracked, untracked)
         });
         let (base, diff) = tracked?;

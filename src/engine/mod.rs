@@ -3,10 +3,13 @@
 //! Files are processed in parallel with one parser per rayon worker; a
 //! tree is dropped as soon as its rules have run.
 
+pub mod changeset;
 pub mod filter;
+pub mod partial;
+pub mod query;
 pub mod walk;
 
-use crate::change::{ChangeSet, ChangedFile, Content, Mode, Status};
+use crate::change::{ChangeSet, ChangedFile, ChangedLines, Content, Mode, Status};
 use crate::finding::Finding;
 use crate::registry::Registered;
 use crate::report::{Report, SkipReason};
@@ -14,11 +17,12 @@ use crate::rule::{AstContext, RawFinding};
 use crate::settings::Settings;
 use crate::source::{looks_binary, Source};
 use memchr::memmem::Finder;
+use query::QueryPass;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
-use tree_sitter::Parser;
+use tree_sitter::{Parser, QueryCursor};
 use walk::Dispatcher;
 
 /// What happened to one file.
@@ -48,14 +52,16 @@ pub fn is_python(path: &str) -> bool {
 /// Runs the selected rules over a change set.
 pub fn check(changes: &ChangeSet, settings: &Settings) -> Report {
     let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
-    let ast_rules: Vec<_> = settings
+    let (query_rules, ast_rules): (Vec<_>, Vec<_>) = settings
         .selection
         .rules()
         .filter_map(|r| match r {
             Registered::Ast(rule) => Some(*rule),
             _ => None,
         })
-        .collect();
+        .partition(|r| r.as_query().is_some());
+    // Declarative rules run in one query pass (see `query`), not the walk.
+    let queries = QueryPass::new(query_rules.iter().filter_map(|&r| r.as_query()).collect());
     let needles: Vec<Vec<u8>> = ast_rules
         .iter()
         .flat_map(|r| r.needles(&settings.options))
@@ -84,27 +90,28 @@ pub fn check(changes: &ChangeSet, settings: &Settings) -> Report {
                 let mut parser = Parser::new();
                 // Checked by a unit test: the grammar's ABI fits this tree-sitter.
                 let _ = parser.set_language(&language);
-                parser
+                (parser, QueryCursor::new())
             },
-            |parser, file| {
-                check_file(
-                    file,
-                    &loader,
-                    parser,
-                    &dispatcher,
-                    &finders,
+            |(parser, cursor), file| {
+                let rules = FileRules {
+                    dispatcher: &dispatcher,
+                    finders: &finders,
                     prefilter,
-                    settings,
-                )
+                    queries: &queries,
+                };
+                check_file(file, &loader, parser, cursor, &rules, settings)
             },
         )
         .collect();
 
     let mut report = Report::default();
     report.notices.extend(changes.notices.iter().cloned());
+    report.notices.extend(settings.notices.iter().cloned());
     for result in results {
         report.add_file(result);
     }
+    changeset::run(changes, settings, &loader, &mut report);
+    report.apply_suppressions();
     report.finish();
     report
 }
@@ -155,15 +162,24 @@ fn skipped(file: &ChangedFile, reason: SkipReason) -> FileResult {
     }
 }
 
+/// The selected AST rules: the walk's (with their byte prefilter) and the
+/// declarative rules' query pass.
+struct FileRules<'a> {
+    dispatcher: &'a Dispatcher,
+    finders: &'a [Finder<'a>],
+    prefilter: bool,
+    queries: &'a QueryPass,
+}
+
 fn check_file(
     file: &ChangedFile,
     loader: &Loader<'_>,
     parser: &mut Parser,
-    dispatcher: &Dispatcher,
-    finders: &[Finder<'_>],
-    prefilter: bool,
+    cursor: &mut QueryCursor,
+    rules: &FileRules<'_>,
     settings: &Settings,
 ) -> FileResult {
+    let dispatcher = rules.dispatcher;
     match file.status {
         Status::Deleted => return skipped(file, SkipReason::Deleted),
         Status::Binary => return skipped(file, SkipReason::Binary),
@@ -173,7 +189,7 @@ fn check_file(
     if !is_python(&file.path) {
         return skipped(file, SkipReason::NoRules);
     }
-    if dispatcher.is_empty() || file.lines.is_untouched() {
+    if (dispatcher.is_empty() && rules.queries.is_empty()) || file.lines.is_untouched() {
         // Nothing selected, or a pure rename / mode change with no new or
         // deleted lines: nothing in the file can be part of the change.
         return FileResult {
@@ -197,7 +213,11 @@ fn check_file(
     if looks_binary(&bytes) {
         return skipped(file, SkipReason::Binary);
     }
-    if prefilter && !finders.iter().any(|f| f.find(&bytes).is_some()) {
+    let walk = !dispatcher.is_empty()
+        && (!rules.prefilter || rules.finders.iter().any(|f| f.find(&bytes).is_some()));
+    let active = rules.queries.active(Some(&file.path), &bytes);
+    let query = active.contains(&true);
+    if !walk && !query {
         return FileResult {
             path: file.path.clone(),
             outcome: Outcome::Checked {
@@ -209,12 +229,19 @@ fn check_file(
         };
     }
     let source = Source::from_bytes(file.path.clone(), bytes);
-    let Some(tree) = parser.parse(source.text.as_bytes(), None) else {
+    let Some(tree) = parse(parser, source.text.as_bytes(), &file.lines) else {
         return skipped(file, SkipReason::Unreadable("the parser gave up".into()));
     };
     let root = tree.root_node();
     let mut cx = AstContext::new(source.text.as_bytes(), root, &settings.options);
-    dispatcher.walk(root, &mut cx);
+    if walk {
+        dispatcher.walk(root, &mut cx);
+    }
+    if query {
+        rules
+            .queries
+            .run(&active, root, &file.lines, cursor, &mut cx);
+    }
     let syntax_error = root.has_error();
     let raw = cx.into_findings();
     drop(tree);
@@ -233,6 +260,23 @@ fn check_file(
         source: (!findings.is_empty()).then(|| source.text.clone()),
         findings,
     }
+}
+
+/// Parses the parts of a file that can hold findings on its changed lines
+/// (see `partial`), or the whole file; the parser is left whole-file.
+fn parse(parser: &mut Parser, text: &[u8], lines: &ChangedLines) -> Option<tree_sitter::Tree> {
+    if let Some(ranges) = partial::included_ranges(text, lines) {
+        let tree = parser
+            .set_included_ranges(&ranges)
+            .ok()
+            .and_then(|()| parser.parse(text, None));
+        let _ = parser.set_included_ranges(&[]);
+        // A syntax error in the parts may come from a wrong cut: parse it all.
+        if let Some(tree) = tree.filter(|t| !t.root_node().has_error()) {
+            return Some(tree);
+        }
+    }
+    parser.parse(text, None)
 }
 
 /// Turns a rule's byte-span finding into a positioned one.

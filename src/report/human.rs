@@ -94,6 +94,13 @@ pub fn render(report: &Report, color: bool) -> String {
             let _ = writeln!(out, "{}: {}", finding.rule, finding.message);
         }
     }
+    for finding in &report.suppressed {
+        let _ = writeln!(
+            out,
+            "suppressed: {}:{}:{}: {} [{}]",
+            finding.path, finding.start.line, finding.start.column, finding.message, finding.rule
+        );
+    }
     for notice in &report.notices {
         let _ = writeln!(out, "note: {notice}");
     }
@@ -110,6 +117,9 @@ pub fn summary_line(report: &Report) -> String {
         plural(s.findings, "finding"),
         plural(s.files_checked, "file"),
     );
+    if s.suppressed > 0 {
+        let _ = write!(line, ", {} suppressed", s.suppressed);
+    }
     if s.files_skipped > 0 {
         let reasons: Vec<String> = s
             .skipped_by_reason

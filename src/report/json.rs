@@ -4,36 +4,36 @@ use super::Report;
 use serde_json::{json, Value};
 
 pub fn render(report: &Report) -> String {
-    let findings: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| {
-            let mut obj = json!({
-                "rule": f.rule,
-                "severity": f.severity.as_str(),
-                "path": f.path,
-                "line": f.start.line,
-                "column": f.start.column,
-                "end_line": f.end.line,
-                "end_column": f.end.column,
-                "message": f.message,
-                "help": f.help,
-            });
-            if let Some(map) = obj.as_object_mut() {
-                for (k, v) in &f.extra {
-                    map.insert(k.clone(), v.clone());
-                }
-            }
-            obj
-        })
-        .collect();
+    let findings: Vec<Value> = report.findings.iter().map(finding).collect();
+    let suppressed: Vec<Value> = report.suppressed.iter().map(finding).collect();
     let doc = json!({
         "version": 1,
         "findings": findings,
+        "suppressed": suppressed,
         "summary": report.summary,
         "notices": report.notices,
     });
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());
     out.push('\n');
     out
+}
+
+fn finding(f: &crate::finding::Finding) -> Value {
+    let mut obj = json!({
+        "rule": f.rule,
+        "severity": f.severity.as_str(),
+        "path": f.path,
+        "line": f.start.line,
+        "column": f.start.column,
+        "end_line": f.end.line,
+        "end_column": f.end.column,
+        "message": f.message,
+        "help": f.help,
+    });
+    if let Some(map) = obj.as_object_mut() {
+        for (k, v) in &f.extra {
+            map.insert(k.clone(), v.clone());
+        }
+    }
+    obj
 }

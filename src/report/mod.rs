@@ -8,6 +8,7 @@ pub mod human;
 pub mod json;
 pub mod sarif;
 pub mod statistics;
+pub mod suppression;
 
 use crate::engine::{FileResult, Outcome};
 use crate::finding::{Finding, Severity};
@@ -74,6 +75,8 @@ pub struct Summary {
     /// Files that were not valid UTF-8 and were decoded lossily.
     pub files_decoded_lossily: Vec<String>,
     pub skipped: Vec<SkippedFile>,
+    /// Findings silenced by suppression comments (not in `findings`).
+    pub suppressed: usize,
 }
 
 #[derive(Debug, Default)]
@@ -83,6 +86,9 @@ pub struct Report {
     /// Texts of files with findings, for printers that show code.
     pub sources: HashMap<String, Arc<str>>,
     pub notices: Vec<String>,
+    /// Findings silenced by suppression comments; listed by printers
+    /// (`--show-suppressed`), counted in the summary either way.
+    pub suppressed: Vec<Finding>,
 }
 
 impl Report {
@@ -121,8 +127,21 @@ impl Report {
         self.findings.extend(result.findings);
     }
 
+    /// The filter stage's suppression step: moves findings silenced by a
+    /// comment in their file to `suppressed`.
+    pub fn apply_suppressions(&mut self) {
+        let findings = std::mem::take(&mut self.findings);
+        let (kept, suppressed, notices) = suppression::apply(findings, &self.sources);
+        self.findings = kept;
+        self.suppressed.extend(suppressed);
+        self.notices.extend(notices);
+    }
+
     /// Sorts everything deterministically and computes the counts.
     pub fn finish(&mut self) {
+        self.suppressed
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.summary.suppressed = self.suppressed.len();
         self.findings
             .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.summary.findings = self.findings.len();

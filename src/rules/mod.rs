@@ -1,3 +1,5 @@
 //! Built-in rules, one file each. See `registry.rs` for the list.
 
+pub mod changeset;
+pub mod declarative;
 pub mod python;

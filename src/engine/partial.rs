@@ -1,0 +1,284 @@
+//! Parse only what can matter in diff mode. A cheap lexical pass (strings,
+//! comments, brackets and line continuations; no parsing) finds where
+//! top-level statements start. The parser is then given, as included
+//! ranges, only the top-level statements that hold a changed line plus
+//! those that import something (rules resolve names through imports).
+//! Positions stay those of the whole file. When the partial parse shows a
+//! syntax error, the engine parses the whole file instead, so a wrong cut
+//! can cost time but never a finding.
+
+use crate::change::ChangedLines;
+use tree_sitter::{Point, Range};
+
+/// Below this size a file is parsed whole: the cut would not pay.
+const MIN_BYTES: usize = 8 * 1024;
+
+/// A run of top-level statements: `[start, end)` in bytes and lines (0-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Chunk {
+    start: usize,
+    start_row: usize,
+    has_import: bool,
+}
+
+/// Keywords that continue the compound statement above them.
+const CONTINUATIONS: &[&[u8]] = &[b"else", b"elif", b"except", b"finally"];
+
+fn starts_with_word(line: &[u8], word: &[u8]) -> bool {
+    line.starts_with(word)
+        && line
+            .get(word.len())
+            .is_none_or(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+}
+
+/// Index just past the string literal whose opening quote is at `i`.
+fn skip_string(bytes: &[u8], i: usize) -> usize {
+    let q = bytes[i];
+    let n = bytes.len();
+    if bytes[i..].starts_with(&[q, q, q]) {
+        let mut j = i + 3;
+        while j < n {
+            match bytes[j] {
+                b'\\' => j += 2,
+                b if b == q && bytes[j..].starts_with(&[q, q, q]) => return j + 3,
+                _ => j += 1,
+            }
+        }
+        n
+    } else {
+        let mut j = i + 1;
+        while j < n {
+            match bytes[j] {
+                b'\\' => j += 2,
+                b'\n' => return j, // unterminated: the line ends it
+                b if b == q => return j + 1,
+                _ => j += 1,
+            }
+        }
+        n
+    }
+}
+
+/// The top-level statement runs of a Python source.
+fn chunks(bytes: &[u8]) -> Vec<Chunk> {
+    let n = bytes.len();
+    let mut out: Vec<Chunk> = vec![Chunk {
+        start: 0,
+        start_row: 0,
+        has_import: false,
+    }];
+    let mut depth: i32 = 0;
+    let mut continued = false;
+    let mut row = 0usize;
+    let mut at_line_start = true;
+    let mut prev_was_decorator = false;
+    let mut i = 0;
+    while i < n {
+        if at_line_start {
+            at_line_start = false;
+            if depth == 0 && !continued {
+                let line = &bytes[i..];
+                let first = line[0];
+                if !matches!(first, b' ' | b'\t' | b'\n' | b'\r' | b'#' | 0x0c) {
+                    let continues = CONTINUATIONS.iter().any(|w| starts_with_word(line, w));
+                    if !continues && !prev_was_decorator && i > 0 {
+                        out.push(Chunk {
+                            start: i,
+                            start_row: row,
+                            has_import: false,
+                        });
+                    }
+                    prev_was_decorator = first == b'@';
+                }
+            }
+            if !continued {
+                let indent = bytes[i..]
+                    .iter()
+                    .take_while(|b| matches!(b, b' ' | b'\t'))
+                    .count();
+                let rest = &bytes[i + indent..];
+                if starts_with_word(rest, b"import") || starts_with_word(rest, b"from") {
+                    if let Some(last) = out.last_mut() {
+                        last.has_import = true;
+                    }
+                }
+            }
+            continued = false;
+        }
+        match bytes[i] {
+            b'\n' => {
+                at_line_start = true;
+                row += 1;
+                i += 1;
+            }
+            b'#' => {
+                i += memchr::memchr(b'\n', &bytes[i..]).unwrap_or(n - i);
+            }
+            b'\\' => {
+                let next = bytes.get(i + 1).copied();
+                if next == Some(b'\n') || (next == Some(b'\r') && bytes.get(i + 2) == Some(&b'\n'))
+                {
+                    // The newline itself is left to count the row.
+                    continued = true;
+                    i += 1;
+                } else {
+                    i += 2;
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
+                depth = (depth - 1).max(0);
+                i += 1;
+            }
+            b'\'' | b'"' => {
+                let end = skip_string(bytes, i).min(n);
+                row += memchr::memchr_iter(b'\n', &bytes[i..end]).count();
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+fn point(bytes: &[u8], offset: usize, row: usize) -> Point {
+    let line_start = memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |p| p + 1);
+    Point {
+        row,
+        column: offset - line_start,
+    }
+}
+
+/// Byte ranges to parse for a change, or `None` to parse the whole file.
+pub fn included_ranges(bytes: &[u8], changed: &ChangedLines) -> Option<Vec<Range>> {
+    let ChangedLines::Lines { ranges, deletions } = changed else {
+        return None;
+    };
+    if bytes.len() < MIN_BYTES {
+        return None;
+    }
+    let chunks = chunks(bytes);
+    // 0-based rows whose chunk is needed.
+    let mut wanted = vec![false; chunks.len()];
+    let chunk_of = |row: usize| {
+        chunks
+            .partition_point(|c| c.start_row <= row)
+            .saturating_sub(1)
+    };
+    for &(first, last) in ranges {
+        let (a, b) = (
+            chunk_of(first.saturating_sub(1) as usize),
+            chunk_of(last.saturating_sub(1) as usize),
+        );
+        wanted[a..=b].iter_mut().for_each(|w| *w = true);
+    }
+    for &d in deletions {
+        // Lines were deleted between line d and d + 1 (1-based).
+        wanted[chunk_of(d.saturating_sub(1) as usize)] = true;
+        wanted[chunk_of(d as usize)] = true;
+    }
+    for (i, c) in chunks.iter().enumerate() {
+        wanted[i] |= c.has_import;
+    }
+    let mut out: Vec<Range> = Vec::new();
+    let mut total = 0;
+    for (i, c) in chunks.iter().enumerate() {
+        if !wanted[i] {
+            continue;
+        }
+        let (end, end_row) = chunks.get(i + 1).map_or((bytes.len(), None), |next| {
+            (next.start, Some(next.start_row))
+        });
+        match out.last_mut() {
+            Some(prev) if prev.end_byte == c.start => {
+                prev.end_byte = end;
+                prev.end_point = end_row.map_or_else(
+                    || point(bytes, end, usize::MAX),
+                    |r| Point { row: r, column: 0 },
+                );
+            }
+            _ => out.push(Range {
+                start_byte: c.start,
+                end_byte: end,
+                start_point: Point {
+                    row: c.start_row,
+                    column: 0,
+                },
+                end_point: end_row.map_or_else(
+                    || point(bytes, end, usize::MAX),
+                    |r| Point { row: r, column: 0 },
+                ),
+            }),
+        }
+        total += end - c.start;
+    }
+    // Fix the row of a range ending at the end of the file.
+    if let Some(last) = out.last_mut() {
+        if last.end_byte == bytes.len() {
+            let rows = memchr::memchr_iter(b'\n', bytes).count();
+            last.end_point = point(bytes, bytes.len(), rows);
+        }
+    }
+    (total * 2 < bytes.len()).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn starts(src: &str) -> Vec<usize> {
+        chunks(src.as_bytes()).iter().map(|c| c.start_row).collect()
+    }
+
+    #[test]
+    fn top_level_statements_are_found_outside_strings_and_brackets() {
+        let src = concat!(
+            "import os\n",
+            "x = (\n",
+            "1,\n",
+            ")\n",
+            "s = '''\n",
+            "not_a_statement = 1\n",
+            "'''\n",
+            "@deco\n",
+            "def f():\n",
+            "    pass\n",
+            "try:\n",
+            "    pass\n",
+            "except E:\n",
+            "    pass\n",
+            "y = 1 + \\\n",
+            "2\n",
+            "# comment\n",
+            "z = \"unterminated\n",
+            "w = 2\n",
+        );
+        assert_eq!(starts(src), vec![0, 1, 4, 7, 10, 14, 17, 18]);
+        assert!(chunks(src.as_bytes())[0].has_import);
+    }
+
+    #[test]
+    fn a_small_change_in_a_large_file_parses_a_small_part() {
+        let mut src = String::from("import logging\n");
+        for i in 0..400 {
+            src.push_str(&format!(
+                "def f{i}(x):\n    \"\"\"doc\"\"\"\n    return x + {i}\n\n"
+            ));
+        }
+        let changed = ChangedLines::Lines {
+            ranges: vec![(200, 201)],
+            deletions: vec![],
+        };
+        let ranges = included_ranges(src.as_bytes(), &changed).expect("partial parse");
+        assert_eq!(ranges.len(), 2, "{ranges:?}");
+        assert_eq!(ranges[0].start_byte, 0, "the import");
+        // Lines 200-201 sit in the function that starts on line 198.
+        assert_eq!(ranges[1].start_point.row, 197);
+        assert!(ranges[1].end_point.row <= 202);
+        // Everything changed: parse it all.
+        assert!(included_ranges(src.as_bytes(), &ChangedLines::All).is_none());
+    }
+}
