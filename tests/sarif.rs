@@ -133,6 +133,13 @@ fn synthetic_report() -> Report {
                 0,
                 "TASK-012 was never started",
             ),
+            // A manifest given from outside the repository.
+            finding(
+                "missing-test",
+                "/srv/tasks/task_manifest.json",
+                9,
+                "TASK-007 changed its target but no test",
+            ),
         ],
         ..Report::default()
     };
@@ -341,7 +348,12 @@ fn telemetry_shaped_findings_are_schema_valid() {
         .as_array()
         .expect("rules");
     let res = results(&doc);
-    // Sorted by path: runs/..., src/..., task_manifest.json.
+    // Sorted by path: /srv/..., runs/..., src/..., task_manifest.json.
+    // Outside the repository: an absolute file URI, no base.
+    let outside = &res[0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(outside["uri"], "file:///srv/tasks/task_manifest.json");
+    assert!(outside.get("uriBaseId").is_none());
+    let res = &res[1..];
     let telemetry = &res[0];
     assert_eq!(telemetry["ruleId"], "unscoped-shell");
     let index = telemetry["ruleIndex"].as_u64().expect("index") as usize;

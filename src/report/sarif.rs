@@ -273,15 +273,27 @@ pub fn path_to_uri(path: &str) -> String {
         .join("/")
 }
 
-fn result(f: &Finding, rule_index: usize, fingerprint: String) -> SarifResult {
-    let mut artifact = ArtifactLocation::builder()
-        .uri(path_to_uri(&f.path))
-        .uri_base_id(SRCROOT)
-        .build();
-    if f.path.is_empty() {
-        artifact.uri = None;
-        artifact.uri_base_id = None;
+/// Where a finding's file is: relative to `%SRCROOT%` (every file of the
+/// change), or an absolute `file:` URI for an input given from outside the
+/// repository (a task manifest in another folder), which code scanning
+/// cannot show but which stays valid SARIF.
+fn artifact_location(path: &str) -> ArtifactLocation {
+    if path.is_empty() {
+        return ArtifactLocation::default();
     }
+    if let Some(absolute) = path.strip_prefix('/') {
+        return ArtifactLocation::builder()
+            .uri(format!("file:///{}", path_to_uri(absolute)))
+            .build();
+    }
+    ArtifactLocation::builder()
+        .uri(path_to_uri(path))
+        .uri_base_id(SRCROOT)
+        .build()
+}
+
+fn result(f: &Finding, rule_index: usize, fingerprint: String) -> SarifResult {
+    let artifact = artifact_location(&f.path);
     let mut physical = PhysicalLocation::builder()
         .artifact_location(artifact)
         .build();
@@ -385,6 +397,19 @@ mod tests {
         assert_eq!(path_to_uri("c:/x.py"), "c%3A/x.py");
         assert_eq!(path_to_uri("é.py"), "%C3%A9.py");
         assert_eq!(path_to_uri("100%.py"), "100%25.py");
+    }
+
+    #[test]
+    fn absolute_paths_become_file_uris_without_a_base() {
+        let loc = artifact_location("/tmp/my tasks/manifest.json");
+        assert_eq!(
+            loc.uri.as_deref(),
+            Some("file:///tmp/my%20tasks/manifest.json")
+        );
+        assert_eq!(loc.uri_base_id, None);
+        let loc = artifact_location("src/a.py");
+        assert_eq!(loc.uri.as_deref(), Some("src/a.py"));
+        assert_eq!(loc.uri_base_id.as_deref(), Some(SRCROOT));
     }
 
     #[test]
