@@ -576,8 +576,13 @@ fn multitool_reports_no_github_or_sarif_errors() {
     };
     let work = tempfile::tempdir().expect("tempdir");
     let repo = changed_repo();
+    let suppressed = suppressed_dir();
     let documents = [
         ("fixtures", sarif_of(&repo_root(), &["--all", "fixtures"])),
+        (
+            "suppressed",
+            sarif_of(suppressed.path(), &["--all", "--show-suppressed"]),
+        ),
         (
             "changed-repo",
             sarif_of(
@@ -638,4 +643,49 @@ fn multitool_reports_no_github_or_sarif_errors() {
         "Multitool error-level results:\n{}",
         failures.join("\n")
     );
+}
+
+/// A folder with one suppressed and one reported `bare-except`.
+fn suppressed_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("a.py"),
+        "try:\n    import fast\nexcept:  # agentlint: ignore[bare-except]\n    fast = None\ntry:\n    import slow\nexcept:\n    slow = None\n",
+    )
+    .expect("write");
+    dir
+}
+
+#[test]
+fn suppressed_findings_are_marked_suppressed_when_shown() {
+    let dir = suppressed_dir();
+    let select = ["--select", "bare-except"];
+    let hidden = sarif_of(dir.path(), &["--all", select[0], select[1]]);
+    assert_eq!(
+        results(&hidden).len(),
+        1,
+        "suppressed findings are left out by default"
+    );
+    assert!(results(&hidden)[0].get("suppressions").is_none());
+
+    let shown = sarif_of(
+        dir.path(),
+        &["--all", select[0], select[1], "--show-suppressed"],
+    );
+    let errors = schema_errors(&shown);
+    assert!(errors.is_empty(), "schema errors:\n{}", errors.join("\n"));
+    let res = results(&shown);
+    assert_eq!(res.len(), 2);
+    let lines_and_suppressed: Vec<(u64, bool)> = res
+        .iter()
+        .map(|r| {
+            (
+                r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                    .as_u64()
+                    .unwrap_or(0),
+                r["suppressions"][0]["kind"] == "inSource",
+            )
+        })
+        .collect();
+    assert_eq!(lines_and_suppressed, [(7, false), (3, true)]);
 }

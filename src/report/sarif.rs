@@ -20,7 +20,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde_sarif::sarif::{
     ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
     Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run,
-    RunAutomationDetails, Sarif, Tool, ToolComponent,
+    RunAutomationDetails, Sarif, Suppression, Tool, ToolComponent,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -61,20 +61,37 @@ pub fn build(report: &Report, options: &SarifOptions<'_>) -> Sarif {
         .collect();
     // A finding from a rule the caller did not list still gets a descriptor,
     // so `ruleIndex` always points somewhere valid.
-    for f in &report.findings {
+    for f in report.findings.iter().chain(&report.suppressed) {
         if !index.contains_key(f.rule) {
             index.insert(f.rule.to_string(), descriptors.len());
             descriptors.push(unknown_descriptor(f.rule));
         }
     }
 
-    let fingerprints = fingerprints(report);
-    let results: Vec<SarifResult> = report
+    let rule_index = |f: &Finding| index.get(f.rule).copied().unwrap_or(0);
+    let mut results: Vec<SarifResult> = report
         .findings
         .iter()
-        .zip(fingerprints)
-        .map(|(f, fp)| result(f, index.get(f.rule).copied().unwrap_or(0), fp))
+        .zip(fingerprints(report))
+        .map(|(f, fp)| result(f, rule_index(f), fp))
         .collect();
+    // Findings silenced by a suppression comment, present only with
+    // `--show-suppressed`: reported as suppressed in source, so viewers
+    // (and code scanning) show them as such instead of as open.
+    results.extend(
+        report
+            .suppressed
+            .iter()
+            .zip(fingerprints_of(&report.suppressed, report))
+            .map(|(f, fp)| {
+                let mut r = result(f, rule_index(f), fp);
+                r.suppressions = Some(vec![Suppression::builder()
+                    .kind(serde_json::Value::from("inSource"))
+                    .status(serde_json::Value::from("accepted"))
+                    .build()]);
+                r
+            }),
+    );
 
     let driver = ToolComponent::builder()
         .name("agentlint")
@@ -355,9 +372,13 @@ fn line_text(text: &str, line: u32) -> Option<&str> {
 /// message when the file's text is not in the report, e.g. telemetry), and
 /// the occurrence counts earlier findings with the same hash (from 1).
 pub fn fingerprints(report: &Report) -> Vec<String> {
+    fingerprints_of(&report.findings, report)
+}
+
+/// Fingerprints of `findings`, with the file texts of `report`.
+fn fingerprints_of(findings: &[Finding], report: &Report) -> Vec<String> {
     let mut seen: HashMap<String, u32> = HashMap::new();
-    report
-        .findings
+    findings
         .iter()
         .map(|f| {
             let anchor = report
