@@ -13,12 +13,6 @@ use std::path::{Component, Path, PathBuf};
 
 pub fn check(args: &CheckArgs) -> Result<i32> {
     let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
-    if args.sarif_category.is_some() && args.format != Format::Sarif {
-        return Err(Error::usage(
-            "`--sarif-category` only applies to `--format sarif`",
-            Some("add `--format sarif`, or drop `--sarif-category`".to_string()),
-        ));
-    }
     let settings = resolve::settings(
         &cwd,
         &Overrides {
@@ -30,6 +24,12 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             rules_dir: args.rules_dir.clone(),
         },
     )?;
+    if args.sarif_category.is_some() && args.format != Format::Sarif {
+        return Err(Error::usage(
+            "`--sarif-category` only applies to `--format sarif`",
+            Some("add `--format sarif`, or drop `--sarif-category`".to_string()),
+        ));
+    }
     let mut changes = select_change(args, &cwd)?;
     changes.files.retain(|f| settings.includes(&f.path));
     if !matches!(changes.mode, Mode::All) {

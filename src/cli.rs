@@ -136,15 +136,6 @@ pub struct CheckArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
-    /// Exit with 1 when a finding is at least this severe.
-    #[arg(long, value_enum, default_value = "warning", value_name = "SEVERITY")]
-    pub fail_on: FailOn,
-    /// Also print how many findings each rule produced.
-    #[arg(long)]
-    pub statistics: bool,
-    /// `automationDetails.id` of the SARIF run (GitHub's analysis category).
-    #[arg(long, value_name = "CATEGORY")]
-    pub sarif_category: Option<String>,
     /// Read this configuration file (`agentlint.toml`, or a
     /// `pyproject.toml` with `[tool.agentlint]`) instead of searching for one.
     #[arg(long, value_name = "FILE")]
@@ -158,4 +149,13 @@ pub struct CheckArgs {
     /// Also list the findings that suppression comments silenced.
     #[arg(long)]
     pub show_suppressed: bool,
+    /// Exit with 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value = "warning", value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+    /// Also print how many findings each rule produced.
+    #[arg(long)]
+    pub statistics: bool,
+    /// `automationDetails.id` of the SARIF run (GitHub's analysis category).
+    #[arg(long, value_name = "CATEGORY")]
+    pub sarif_category: Option<String>,
 }

@@ -10,10 +10,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Check(args) => app::check(args),
-        Command::InstallHook(args) => app::install_hook(args),
         Command::Rules { rules_dir } => app::rules(rules_dir.as_deref()),
         Command::Explain { rule, rules_dir } => app::explain(rule, rules_dir.as_deref()),
         Command::Init { path } => app::init(path),
+        Command::InstallHook(args) => app::install_hook(args),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),
