@@ -2,7 +2,7 @@
 //! engine, print. Returns the process exit code.
 
 use crate::change::{self, git::Repo, unidiff, ChangeSet, Mode};
-use crate::cli::{CheckArgs, ColorChoice, Format, InstallHookArgs};
+use crate::cli::{AuditArgs, CheckArgs, ColorChoice, Format, InstallHookArgs, TelemetryFormatArg};
 use crate::config::resolve::{self, Overrides};
 use crate::engine;
 use crate::error::{Error, Result};
@@ -41,6 +41,11 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
         changes.restrict_to(&prefixes);
     }
     let mut report = engine::check(&changes, &settings);
+    if !args.telemetry.is_empty() {
+        let audit = run_audit(&args.telemetry, args.telemetry_format, None, &settings)?;
+        audit_findings_into(&mut report, audit, &changes.root, &cwd);
+        report.finish();
+    }
     if !args.show_suppressed {
         // Counted in the summary either way; listed only on request.
         report.suppressed.clear();
@@ -274,4 +279,144 @@ pub fn explain(id: &str, rules_dir: Option<&Path>) -> Result<i32> {
     }
     write_output(None, &text)?;
     Ok(0)
+}
+
+/// The telemetry inputs named on a command line.
+fn telemetry_inputs(paths: &[PathBuf]) -> Result<Vec<crate::audit::read::Input>> {
+    use crate::audit::read::Input;
+    let mut inputs = Vec::with_capacity(paths.len());
+    for path in paths {
+        if path == Path::new("-") {
+            if inputs.contains(&Input::Stdin) {
+                return Err(Error::usage("`-` (standard input) given twice", None));
+            }
+            inputs.push(Input::Stdin);
+        } else if !path.exists() {
+            return Err(Error::io(
+                "read",
+                path,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
+            ));
+        } else {
+            inputs.push(Input::Path(path.clone()));
+        }
+    }
+    Ok(inputs)
+}
+
+fn telemetry_format(arg: TelemetryFormatArg) -> Option<crate::audit::read::TelemetryFormat> {
+    use crate::audit::read::TelemetryFormat;
+    match arg {
+        TelemetryFormatArg::Auto => None,
+        TelemetryFormatArg::Design => Some(TelemetryFormat::Design),
+        TelemetryFormatArg::ClaudeCode => Some(TelemetryFormat::ClaudeCode),
+        TelemetryFormatArg::Codex => Some(TelemetryFormat::Codex),
+    }
+}
+
+/// Runs the telemetry rules of `settings` over `paths`, with the policy of
+/// the manifest and agent config the settings loaded.
+fn run_audit(
+    paths: &[PathBuf],
+    format: TelemetryFormatArg,
+    workspace: Option<PathBuf>,
+    settings: &crate::settings::Settings,
+) -> Result<crate::audit::report::AuditReport> {
+    let inputs = telemetry_inputs(paths)?;
+    let mut policy = crate::audit::policy::AuditPolicy::from_config(
+        settings.manifest.as_deref(),
+        settings.agent_config.as_deref(),
+    );
+    if workspace.is_some() {
+        policy.workspace = workspace;
+    }
+    let options = crate::audit::AuditOptions {
+        format: telemetry_format(format),
+        selection: settings.selection.clone(),
+    };
+    Ok(crate::audit::audit(&inputs, &policy, &options))
+}
+
+/// An audit as a check report, for the printers both share (SARIF, GitHub,
+/// compact) and for `check --telemetry`.
+fn audit_findings_into(
+    report: &mut crate::report::Report,
+    audit: crate::audit::report::AuditReport,
+    root: &Path,
+    cwd: &Path,
+) {
+    for mut finding in audit.findings {
+        // Telemetry paths as given on the command line -> root-relative.
+        if !finding.path.is_empty() && finding.path != "-" {
+            finding.path = root_relative(root, cwd, Path::new(&finding.path));
+        }
+        report.findings.push(finding);
+    }
+    report.summary.files_checked += audit.summary.files;
+    if audit.summary.malformed_lines > 0 {
+        report.notices.push(format!(
+            "{} telemetry line(s) could not be read (see the telemetry-parse-error findings)",
+            audit.summary.malformed_lines
+        ));
+    }
+    if audit.summary.unreadable_files > 0 {
+        report.notices.push(format!(
+            "{} telemetry file(s) could not be read",
+            audit.summary.unreadable_files
+        ));
+    }
+}
+
+/// `agentlint audit`: read telemetry, run the telemetry rules, print.
+pub fn audit(args: &AuditArgs) -> Result<i32> {
+    let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
+    let settings = resolve::settings(
+        &cwd,
+        &Overrides {
+            config: args.config.clone(),
+            select: args.select.clone(),
+            ignore: args.ignore.clone(),
+            manifest: args.manifest.clone(),
+            agent_config: args.agent_config.clone(),
+            rules_dir: None,
+        },
+    )?;
+    if args.sarif_category.is_some() && args.format != Format::Sarif {
+        return Err(Error::usage(
+            "`--sarif-category` only applies to `--format sarif`",
+            Some("add `--format sarif`, or drop `--sarif-category`".to_string()),
+        ));
+    }
+    let workspace = args.workspace.as_ref().map(|ws| cwd.join(ws));
+    let audit = run_audit(&args.telemetry, args.telemetry_format, workspace, &settings)?;
+    // Exit 1 on findings at or above the threshold, or on a telemetry file
+    // that could not be read at all.
+    let failed = args
+        .fail_on
+        .threshold()
+        .is_some_and(|t| audit.findings.iter().any(|f| f.severity >= t));
+    let exit = i32::from(failed || audit.summary.unreadable_files > 0);
+    let rendered = match args.format {
+        Format::Human => crate::audit::print::human(&audit),
+        Format::Json => crate::audit::print::json(&audit),
+        Format::Compact | Format::Github | Format::Sarif => {
+            let root = change::walk::find_repo_root(&cwd).unwrap_or_else(|| cwd.clone());
+            let mut report = crate::report::Report::default();
+            audit_findings_into(&mut report, audit, &root, &cwd);
+            report.finish();
+            match args.format {
+                Format::Compact => compact::render(&report),
+                Format::Github => github::render(&report),
+                _ => sarif::render(
+                    &report,
+                    &sarif::SarifOptions {
+                        rules: settings.selection.rules().map(|r| r.meta()).collect(),
+                        category: args.sarif_category.clone(),
+                    },
+                ),
+            }
+        }
+    };
+    write_output(args.output.as_deref(), &rendered)?;
+    Ok(exit)
 }

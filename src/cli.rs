@@ -22,6 +22,9 @@ pub struct Cli {
 pub enum Command {
     /// Lint the changed lines of a change set.
     Check(CheckArgs),
+    /// Audit an agent's telemetry after a run (design JSONL, Claude Code
+    /// transcripts, Codex rollouts).
+    Audit(AuditArgs),
     /// List every rule (built-in and declarative).
     Rules {
         /// Also list the declarative rules (*.toml) in DIR.
@@ -149,6 +152,13 @@ pub struct CheckArgs {
     /// Also list the findings that suppression comments silenced.
     #[arg(long)]
     pub show_suppressed: bool,
+    /// Also audit this telemetry (file, folder of *.jsonl, or `-`) and
+    /// report its findings with the change's, in one report.
+    #[arg(long, value_name = "TELEMETRY")]
+    pub telemetry: Vec<PathBuf>,
+    /// Read `--telemetry` as this format instead of detecting it.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub telemetry_format: TelemetryFormatArg,
     /// Exit with 1 when a finding is at least this severe.
     #[arg(long, value_enum, default_value = "warning", value_name = "SEVERITY")]
     pub fail_on: FailOn,
@@ -158,4 +168,58 @@ pub struct CheckArgs {
     /// `automationDetails.id` of the SARIF run (GitHub's analysis category).
     #[arg(long, value_name = "CATEGORY")]
     pub sarif_category: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TelemetryFormatArg {
+    /// Detect each file's format from its first readable line.
+    Auto,
+    /// The design document's JSONL (`tool_call`, `model_output`, `checkpoint`).
+    Design,
+    /// Claude Code session transcripts.
+    ClaudeCode,
+    /// Codex CLI rollout files.
+    Codex,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Telemetry files, or folders (every `*.jsonl` below), or `-` for
+    /// standard input.
+    #[arg(required = true, value_name = "TELEMETRY")]
+    pub telemetry: Vec<PathBuf>,
+    /// The agent's workspace; writes outside it are flagged. Default: each
+    /// session's working directory where the telemetry records one.
+    #[arg(long, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// Read every input as this format instead of detecting it.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub telemetry_format: TelemetryFormatArg,
+    /// Read this configuration file instead of searching for one.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The task manifest (JSON): task order and targets for the ordering checks.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// The agent's `agent_config.yaml`: workspace, shell and network rules, checkpoints.
+    #[arg(long, value_name = "FILE")]
+    pub agent_config: Option<PathBuf>,
+    /// Exit with 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value = "warning", value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+    /// `automationDetails.id` of the SARIF run (GitHub's analysis category).
+    #[arg(long, value_name = "CATEGORY")]
+    pub sarif_category: Option<String>,
+    /// Only run these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+    /// Do not run these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }

@@ -7,6 +7,7 @@
 //! printers never decide.
 
 pub mod app;
+pub mod audit;
 pub mod change;
 pub mod cli;
 pub mod config;

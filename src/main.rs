@@ -10,6 +10,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Check(args) => app::check(args),
+        Command::Audit(args) => app::audit(args),
         Command::Rules { rules_dir } => app::rules(rules_dir.as_deref()),
         Command::Explain { rule, rules_dir } => app::explain(rule, rules_dir.as_deref()),
         Command::Init { path } => app::init(path),

@@ -1,7 +1,7 @@
 //! The one list of built-in rules. Adding a rule adds one line here.
 
 use crate::rule::{AstRule, ChangeRule, RuleMeta, TelemetryRule};
-use crate::rules::{changeset, python};
+use crate::rules::{changeset, python, telemetry};
 
 /// A registered rule, by the stage that runs it.
 pub enum Registered {
@@ -35,6 +35,16 @@ static RULES: &[Registered] = &[
     Registered::Change(&changeset::scope_creep::ScopeCreep),
     Registered::Change(&changeset::missing_test::MissingTest),
     Registered::Change(&changeset::forbidden_pattern::ForbiddenPattern),
+    Registered::Telemetry(&telemetry::telemetry_parse_error::TelemetryParseError),
+    Registered::Telemetry(&telemetry::telemetry_out_of_order::TelemetryOutOfOrder),
+    Registered::Telemetry(&telemetry::unsafe_shell::UnsafeShell),
+    Registered::Telemetry(&telemetry::network_egress::NetworkEgress),
+    Registered::Telemetry(&telemetry::write_outside_workspace::WriteOutsideWorkspace),
+    Registered::Telemetry(&telemetry::checkpoint_missed::CheckpointMissed),
+    Registered::Telemetry(&telemetry::token_limit::TokenLimit),
+    Registered::Telemetry(&telemetry::pacing_degradation::PacingDegradation),
+    Registered::Telemetry(&telemetry::priority_drift::PriorityDrift),
+    Registered::Telemetry(&telemetry::file_proximity_batching::FileProximityBatching),
 ];
 
 pub fn all() -> &'static [Registered] {

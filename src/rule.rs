@@ -290,8 +290,10 @@ pub trait ChangeRule: Send + Sync {
     fn check(&self, cx: &mut ChangeContext<'_>);
 }
 
-/// A check over an agent's normalized telemetry. Its context is defined
-/// with the audit.
+/// A check over an agent's normalized telemetry: it reads the whole
+/// timeline (every session, in time order) and the audit policy, and
+/// reports through the context (see `crate::audit::AuditContext`).
 pub trait TelemetryRule: Send + Sync {
     fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, cx: &mut crate::audit::AuditContext<'_>);
 }

@@ -38,6 +38,10 @@ pub const SYMBOLIC_PATTERNS: &[(&str, &str)] = &[
     ("blind_except", "broad-except"),
     ("generic_except", "broad-except"),
     ("log_not_at_entry", "log-not-at-entry"),
+    // Seen in telemetry, not in the diff: enforced when telemetry is audited
+    // (`agentlint audit`, `check --telemetry`).
+    ("global_network_access", "network-egress"),
+    ("network_access", "network-egress"),
 ];
 
 /// `bare_except:` -> `Some("bare_except")`: a snake_case name (optionally
@@ -379,7 +383,7 @@ mod tests {
     fn forbidden_patterns_from_both_files() {
         let tmp = setup(&[
             ("agentlint.toml", "select = [\"log-not-at-entry\"]\nagent-config = \"agent.yaml\"\n[rules.forbidden-pattern]\npatterns = ['print\\(']\n"),
-            ("agent.yaml", "constraints:\n  forbidden_patterns:\n    - \"except Exception:\"\n    - \"bare_except:\"\n    - \"global_network_access\"\n"),
+            ("agent.yaml", "constraints:\n  forbidden_patterns:\n    - \"except Exception:\"\n    - \"bare_except:\"\n    - \"global_network_access\"\n    - \"no_such_policy\"\n"),
         ]);
         let s = settings(tmp.path(), &Overrides::default()).unwrap();
         let regexes: Vec<&str> = s
@@ -393,10 +397,11 @@ mod tests {
             s.selection.is_enabled("bare-except"),
             "bare_except turns the rule on"
         );
-        assert!(s
-            .notices
-            .iter()
-            .any(|n| n.contains("global_network_access")));
+        assert!(
+            s.selection.is_enabled("network-egress"),
+            "global_network_access turns the telemetry rule on"
+        );
+        assert!(s.notices.iter().any(|n| n.contains("no_such_policy")));
     }
 
     #[test]

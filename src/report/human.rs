@@ -77,19 +77,24 @@ pub fn render(report: &Report, color: bool) -> String {
             .sources
             .get(&finding.path)
             .map(|text| NamedSource::new(&finding.path, text.clone()));
-        let has_source = source.is_some();
-        let diagnostic = FindingDiagnostic { finding, source };
-        if !has_source {
+        if source.is_none() {
+            // No code to show (telemetry, a deleted file): one line and the help.
             let _ = writeln!(
                 out,
-                "{}:{}:{}: {} [{}]",
+                "{}:{}:{}: {}[{}] {}",
                 finding.path,
                 finding.start.line,
                 finding.start.column,
-                finding.message,
-                finding.rule
+                finding.severity.as_str(),
+                finding.rule,
+                finding.message
             );
+            if let Some(help) = &finding.help {
+                let _ = writeln!(out, "  help: {help}");
+            }
+            continue;
         }
+        let diagnostic = FindingDiagnostic { finding, source };
         if handler.render_report(&mut out, &diagnostic).is_err() {
             let _ = writeln!(out, "{}: {}", finding.rule, finding.message);
         }

@@ -3,3 +3,4 @@
 pub mod changeset;
 pub mod declarative;
 pub mod python;
+pub mod telemetry;

@@ -1,0 +1,241 @@
+//! Audit benchmark: generates a large synthetic run (seeded, compact JSON
+//! as the agents write it) and times `agentlint audit` on it next to the
+//! peers measured in the same run: `jq -c .` and, for Claude Code
+//! folders, `ccusage claude daily --json --offline` (npm ccusage 20.0.24).
+//! Prints ratios, not just absolute times.
+//!
+//! ```text
+//! cargo bench --bench audit                      # 200 MB Claude Code folder
+//! AUDIT_BENCH_MB=400 AUDIT_BENCH_FORMAT=codex cargo bench --bench audit
+//! AUDIT_BENCH_SINGLE=1 AUDIT_BENCH_MB=1024 cargo bench --bench audit   # one big file
+//! CCUSAGE=/path/to/node_modules/.bin/ccusage cargo bench --bench audit
+//! ```
+//! Generated data is kept in `target/audit-bench/` and reused.
+
+use agentlint::audit::policy::AuditPolicy;
+use agentlint::audit::read::{Input, TelemetryFormat};
+use agentlint::audit::synth::{self, SynthOptions};
+use agentlint::audit::{audit, AuditOptions};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const START: i64 = 1_772_409_600_000;
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn dir_size(dir: &Path) -> u64 {
+    jsonl_files(dir)
+        .iter()
+        .filter_map(|p| p.metadata().ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+fn jsonl_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "jsonl") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Generates sessions until `target` bytes; one file per session, or one
+/// file for everything.
+fn generate(root: &Path, format: TelemetryFormat, target: u64, single: bool) -> PathBuf {
+    let data = match format {
+        TelemetryFormat::ClaudeCode => root.join("projects").join("-opt-agent-workspace"),
+        _ => root.to_path_buf(),
+    };
+    let marker = root.join(".complete");
+    if marker.exists() {
+        return data;
+    }
+    let _ = std::fs::remove_dir_all(root);
+    std::fs::create_dir_all(&data).expect("create bench dir");
+    let mut total = 0u64;
+    let mut single_out = single.then(|| {
+        BufWriter::with_capacity(
+            1 << 20,
+            std::fs::File::create(data.join("run.jsonl")).expect("create"),
+        )
+    });
+    let mut i = 0u64;
+    while total < target {
+        let id = format!("5e55{i:04x}-0000-4000-8000-{i:012x}");
+        let opts = SynthOptions {
+            format,
+            seed: i,
+            start_ms: START + (i as i64 % 30) * 86_400_000,
+            results: true,
+        };
+        total += match single_out.as_mut() {
+            Some(w) => synth::write_session(w, &id, opts).expect("write"),
+            None => {
+                let mut w = BufWriter::new(
+                    std::fs::File::create(data.join(format!("{id}.jsonl"))).expect("create"),
+                );
+                let n = synth::write_session(&mut w, &id, opts).expect("write");
+                w.flush().expect("flush");
+                n
+            }
+        };
+        i += 1;
+    }
+    if let Some(mut w) = single_out {
+        w.flush().expect("flush");
+    }
+    std::fs::write(&marker, total.to_string()).expect("marker");
+    data
+}
+
+fn best_of(runs: usize, mut f: impl FnMut() -> bool) -> Option<Duration> {
+    let mut best: Option<Duration> = None;
+    for _ in 0..runs {
+        let t = Instant::now();
+        if !f() {
+            return None;
+        }
+        let d = t.elapsed();
+        best = Some(best.map_or(d, |b| b.min(d)));
+    }
+    best
+}
+
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` does not: then
+    // only check that the bench runs on a tiny input.
+    let benching = std::env::args().any(|a| a == "--bench");
+    let mb = if benching {
+        env_u64("AUDIT_BENCH_MB", 200)
+    } else {
+        1
+    };
+    let format = match std::env::var("AUDIT_BENCH_FORMAT").as_deref() {
+        Ok("design") => TelemetryFormat::Design,
+        Ok("codex") => TelemetryFormat::Codex,
+        _ => TelemetryFormat::ClaudeCode,
+    };
+    let single = env_u64("AUDIT_BENCH_SINGLE", 0) == 1;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("audit-bench")
+        .join(format!(
+            "{}-{mb}mb{}",
+            format.as_str(),
+            if single { "-single" } else { "" }
+        ));
+    let data = generate(&root, format, mb << 20, single);
+    let bytes = dir_size(&data);
+    let files = jsonl_files(&data);
+    let mb_f = bytes as f64 / (1 << 20) as f64;
+    println!(
+        "input: {} {} file(s), {mb_f:.0} MiB in {}",
+        files.len(),
+        format.as_str(),
+        data.display()
+    );
+
+    let policy = AuditPolicy {
+        workspace: Some(PathBuf::from(synth::WORKSPACE)),
+        tasks: synth::tasks(),
+        ..AuditPolicy::default()
+    };
+    let rss_before = peak_rss_kib();
+    let mut events = 0;
+    let ours = best_of(if benching { 3 } else { 1 }, || {
+        let report = audit(
+            &[Input::Path(data.clone())],
+            &policy,
+            &AuditOptions::default(),
+        );
+        events = report.summary.events;
+        assert_eq!(report.summary.malformed_lines, 0);
+        true
+    })
+    .expect("audit ran");
+    let rss_after = peak_rss_kib();
+    println!(
+        "agentlint audit: {:.2} s ({:.0} MB/s), {events} events, peak RSS {} MiB (before the audit: {} MiB)",
+        ours.as_secs_f64(),
+        mb_f / ours.as_secs_f64(),
+        rss_after.unwrap_or(0) / 1024,
+        rss_before.unwrap_or(0) / 1024,
+    );
+    if !benching {
+        return;
+    }
+
+    let jq = best_of(1, || {
+        files.iter().all(|f| {
+            Command::new("jq")
+                .args(["-c", "."])
+                .arg(f)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        })
+    });
+    match jq {
+        Some(t) => println!(
+            "jq -c . > /dev/null: {:.2} s ({:.0} MB/s); agentlint throughput = {:.1}x jq",
+            t.as_secs_f64(),
+            mb_f / t.as_secs_f64(),
+            t.as_secs_f64() / ours.as_secs_f64()
+        ),
+        None => println!("jq: not installed, skipped"),
+    }
+
+    if format == TelemetryFormat::ClaudeCode {
+        let ccusage = std::env::var("CCUSAGE").unwrap_or_else(|_| "ccusage".to_string());
+        let t = best_of(3, || {
+            Command::new(&ccusage)
+                .args(["claude", "daily", "--json", "--offline"])
+                .env("CLAUDE_CONFIG_DIR", &root)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        });
+        match t {
+            Some(t) => println!(
+                "ccusage claude daily --json --offline: {:.2} s; agentlint time = {:.2}x ccusage's",
+                t.as_secs_f64(),
+                ours.as_secs_f64() / t.as_secs_f64()
+            ),
+            None => println!(
+                "ccusage: not found (npm install ccusage@20.0.24; set CCUSAGE=path), skipped"
+            ),
+        }
+    }
+}

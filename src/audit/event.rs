@@ -1,0 +1,106 @@
+//! The normalized event every telemetry format is read into.
+
+use serde::Serialize;
+use std::sync::Arc;
+
+/// What an event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Read,
+    Write,
+    Shell,
+    Search,
+    ModelOutput,
+    Checkpoint,
+    TaskList,
+    Other,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 8] = [
+        EventKind::Read,
+        EventKind::Write,
+        EventKind::Shell,
+        EventKind::Search,
+        EventKind::ModelOutput,
+        EventKind::Checkpoint,
+        EventKind::TaskList,
+        EventKind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Read => "read",
+            EventKind::Write => "write",
+            EventKind::Shell => "shell",
+            EventKind::Search => "search",
+            EventKind::ModelOutput => "model_output",
+            EventKind::Checkpoint => "checkpoint",
+            EventKind::TaskList => "task_list",
+            EventKind::Other => "other",
+        }
+    }
+
+    /// A tool call the agent made (counts as activity for pacing).
+    pub fn is_tool_call(self) -> bool {
+        !matches!(self, EventKind::ModelOutput | EventKind::Checkpoint)
+    }
+}
+
+/// One thing the agent did, from one telemetry line.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// Milliseconds since the Unix epoch, UTC.
+    pub ts: i64,
+    /// Position in its session after sorting by time (0-based).
+    pub seq: u32,
+    /// Index of the telemetry file in `Timeline::files`.
+    pub file: u32,
+    /// 1-based line in that file.
+    pub line: u32,
+    /// Length of that line in characters (the finding's end column).
+    pub line_chars: u32,
+    /// Byte offset of the line in the file.
+    pub offset: u64,
+    pub kind: EventKind,
+    /// The tool name as written (`Bash`, `apply_patch`, `write_file`).
+    pub tool: Option<Arc<str>>,
+    /// The file the event read or wrote: relative to the workspace when
+    /// inside it, else absolute; `..`, `.` and `~` resolved.
+    pub path: Option<Arc<str>>,
+    /// Whether `path` lies outside the workspace (`None`: no workspace known).
+    pub outside: Option<bool>,
+    pub command: Option<Box<str>>,
+    /// A URL or host a web tool reached (WebFetch, web_search_call).
+    pub url: Option<Box<str>>,
+    /// Output tokens of a model generation.
+    pub output_tokens: u64,
+    /// Context size (input + cached input) of a model request, or the
+    /// tokens before a compaction on checkpoints.
+    pub context_tokens: u64,
+    /// The manifest task the event belongs to.
+    pub task: Option<Arc<str>>,
+}
+
+impl Event {
+    pub fn new(ts: i64, kind: EventKind) -> Self {
+        Event {
+            ts,
+            seq: 0,
+            file: 0,
+            line: 0,
+            line_chars: 0,
+            offset: 0,
+            kind,
+            tool: None,
+            path: None,
+            outside: None,
+            command: None,
+            url: None,
+            output_tokens: 0,
+            context_tokens: 0,
+            task: None,
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! Lenient field types shared by the readers.
+
+use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
+use serde::Deserialize;
+use std::fmt;
+
+/// A shell command given as a string or as an argv array (joined with
+/// shell quoting, so that re-splitting gives the argv back).
+#[derive(Debug, Clone, Default)]
+pub struct CommandField {
+    pub text: String,
+    pub argv: Option<Vec<String>>,
+}
+
+impl<'de> Deserialize<'de> for CommandField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = CommandField;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a command string or an argv array")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<CommandField, E> {
+                Ok(CommandField {
+                    text: v.to_string(),
+                    argv: None,
+                })
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<CommandField, A::Error> {
+                let mut argv = Vec::new();
+                while let Some(arg) = seq.next_element::<Text>()? {
+                    argv.push(arg.0);
+                }
+                Ok(CommandField {
+                    text: shell_words::join(&argv),
+                    argv: Some(argv),
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A string, or a number taken as its decimal text (task ids).
+#[derive(Debug, Clone, Default)]
+pub struct Text(pub String);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Text;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or a number")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Message content: a plain string (nothing the audit uses) or a list of
+/// blocks of type `B`.
+#[derive(Debug)]
+pub struct Blocks<B>(pub Vec<B>);
+
+impl<B> Default for Blocks<B> {
+    fn default() -> Self {
+        Blocks(Vec::new())
+    }
+}
+
+impl<'de, B: Deserialize<'de>> Deserialize<'de> for Blocks<B> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<B>(std::marker::PhantomData<B>);
+        impl<'de, B: Deserialize<'de>> Visitor<'de> for V<B> {
+            type Value = Blocks<B>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or a list of content blocks")
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Blocks<B>, E> {
+                Ok(Blocks(Vec::new()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Blocks<B>, E> {
+                Ok(Blocks(Vec::new()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Blocks<B>, A::Error> {
+                let mut out = Vec::new();
+                while let Some(b) = seq.next_element::<B>()? {
+                    out.push(b);
+                }
+                Ok(Blocks(out))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Blocks<B>, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Blocks(Vec::new()))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// Tells a shape mismatch from invalid JSON, for the parse-error message.
+pub fn describe_error(line: &[u8], err: &serde_json::Error, what: &str) -> String {
+    match serde_json::from_slice::<IgnoredAny>(line) {
+        Ok(_) => format!("valid JSON, but not a known {what} line: {err}"),
+        Err(e) => format!("not valid JSON: {e}"),
+    }
+}

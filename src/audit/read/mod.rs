@@ -1,0 +1,829 @@
+//! Telemetry readers: one per format, each turning lines into normalized
+//! [`Event`]s. Files are streamed line by line with one reused buffer, so
+//! memory follows the number of events, not the size of the file; files
+//! are read in parallel.
+
+pub mod claude;
+pub mod codex;
+pub mod design;
+mod fields;
+
+use crate::audit::event::{Event, EventKind};
+use crate::audit::paths;
+use crate::audit::policy::AuditPolicy;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The telemetry formats agentlint reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TelemetryFormat {
+    /// The design document's JSONL (`tool_call`, `model_output`, plus our
+    /// `checkpoint`).
+    Design,
+    /// Claude Code session transcripts (`~/.claude/projects/*/*.jsonl`).
+    ClaudeCode,
+    /// Codex CLI rollout files (`~/.codex/sessions/**/rollout-*.jsonl`).
+    Codex,
+}
+
+impl TelemetryFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TelemetryFormat::Design => "design",
+            TelemetryFormat::ClaudeCode => "claude-code",
+            TelemetryFormat::Codex => "codex",
+        }
+    }
+}
+
+/// One telemetry input as given on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Path(PathBuf),
+    Stdin,
+}
+
+/// A line that could not be read, kept with its location.
+#[derive(Debug, Clone)]
+pub struct ParseError {
+    pub file: u32,
+    pub line: u32,
+    pub line_chars: u32,
+    pub offset: u64,
+    pub message: String,
+}
+
+/// What reading one file gave.
+#[derive(Debug, Default)]
+pub struct FileRead {
+    /// The file as given (`<stdin>` for standard input).
+    pub name: String,
+    pub format: Option<TelemetryFormat>,
+    pub lines: u64,
+    /// Lines of a known shape that carry nothing the audit uses.
+    pub ignored: u64,
+    pub sessions: BTreeMap<Arc<str>, Vec<Event>>,
+    pub errors: Vec<ParseError>,
+    /// The file could not be opened or read to the end.
+    pub io_error: Option<String>,
+}
+
+/// Lists the telemetry files of the inputs: files as given, every
+/// `*.jsonl` below a folder (sorted), `-` for standard input.
+pub fn expand_inputs(inputs: &[Input]) -> Vec<(String, Input)> {
+    let mut out = Vec::new();
+    for input in inputs {
+        match input {
+            Input::Stdin => out.push(("<stdin>".to_string(), Input::Stdin)),
+            Input::Path(path) if path.is_dir() => {
+                let mut found: Vec<PathBuf> = ignore::WalkBuilder::new(path)
+                    .standard_filters(false)
+                    .follow_links(false)
+                    .build()
+                    .filter_map(|entry| entry.ok())
+                    .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+                    .map(|e| e.into_path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+                    .collect();
+                found.sort();
+                out.extend(
+                    found
+                        .into_iter()
+                        .map(|p| (p.display().to_string(), Input::Path(p))),
+                );
+            }
+            Input::Path(path) => out.push((path.display().to_string(), input.clone())),
+        }
+    }
+    out
+}
+
+/// Files at least this large are split at line boundaries and their parts
+/// read in parallel (design JSONL and Claude Code: their lines stand alone).
+pub const SPLIT_MIN: u64 = 32 << 20;
+
+/// One unit of reading work: a whole input, or a part of a large file.
+struct Work {
+    file: usize,
+    start: u64,
+    /// `None`: to the end (and the whole input when `start` is 0).
+    len: Option<u64>,
+    format: Option<TelemetryFormat>,
+}
+
+/// Reads every input in parallel: one task per file, and several per
+/// large file.
+pub fn read_all(
+    files: &[(String, Input)],
+    policy: &AuditPolicy,
+    format: Option<TelemetryFormat>,
+) -> Vec<FileRead> {
+    let threads = rayon::current_num_threads();
+    read_all_split(files, policy, format, SPLIT_MIN, threads * 2)
+}
+
+/// `read_all` with the splitting of large files spelled out: files of at
+/// least `2 * split_min` bytes are read in up to `max_parts` parts (1: never
+/// split).
+pub fn read_all_split(
+    files: &[(String, Input)],
+    policy: &AuditPolicy,
+    format: Option<TelemetryFormat>,
+    split_min: u64,
+    max_parts: usize,
+) -> Vec<FileRead> {
+    let mut work = Vec::new();
+    for (file, (_, input)) in files.iter().enumerate() {
+        let parts = match input {
+            Input::Path(path) if max_parts > 1 => plan_parts(path, format, split_min, max_parts),
+            _ => None,
+        };
+        match parts {
+            Some(parts) => work.extend(parts.into_iter().map(|(start, len, f)| Work {
+                file,
+                start,
+                len: Some(len),
+                format: Some(f),
+            })),
+            None => work.push(Work {
+                file,
+                start: 0,
+                len: None,
+                format,
+            }),
+        }
+    }
+    let parts: Vec<(usize, Part)> = work
+        .par_iter()
+        .map(|w| {
+            let (name, input) = &files[w.file];
+            let opened: std::io::Result<Box<dyn Read + Send>> = match input {
+                Input::Stdin => Ok(Box::new(std::io::stdin())),
+                Input::Path(path) => open_part(path, w.start, w.len),
+            };
+            let part = match opened {
+                Ok(reader) => read_part(reader, name, w.file as u32, policy, w.format, w.start),
+                Err(e) => Part {
+                    read: FileRead {
+                        name: name.clone(),
+                        io_error: Some(format!("cannot open: {e}")),
+                        ..FileRead::default()
+                    },
+                    first_key: None,
+                    last_key: None,
+                },
+            };
+            (w.file, part)
+        })
+        .collect();
+    let mut out: Vec<FileRead> = Vec::with_capacity(files.len());
+    let mut current: Option<(usize, FileRead, Option<u64>)> = None;
+    for (file, part) in parts {
+        match current.as_mut() {
+            Some((f, merged, last_key)) if *f == file => merge_part(merged, last_key, part),
+            _ => {
+                if let Some((_, done, _)) = current.take() {
+                    out.push(done);
+                }
+                current = Some((file, part.read, part.last_key));
+            }
+        }
+    }
+    if let Some((_, done, _)) = current {
+        out.push(done);
+    }
+    out
+}
+
+fn open_part(path: &Path, start: u64, len: Option<u64>) -> std::io::Result<Box<dyn Read + Send>> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = std::fs::File::open(path)?;
+    if start > 0 {
+        file.seek(SeekFrom::Start(start))?;
+    }
+    Ok(match len {
+        Some(len) => Box::new(file.take(len)),
+        None => Box::new(file),
+    })
+}
+
+/// Part boundaries (start, length, format) of a large file, cut after a
+/// newline; `None` to read it whole.
+fn plan_parts(
+    path: &Path,
+    format: Option<TelemetryFormat>,
+    split_min: u64,
+    max_parts: usize,
+) -> Option<Vec<(u64, u64, TelemetryFormat)>> {
+    use std::io::{Seek, SeekFrom};
+    let split_min = split_min.max(1);
+    let size = std::fs::metadata(path).ok()?.len();
+    if size < 2 * split_min {
+        return None;
+    }
+    let mut reader = BufReader::new(std::fs::File::open(path).ok()?);
+    let format = match format {
+        Some(f) => f,
+        None => {
+            let mut line = Vec::new();
+            let mut found = None;
+            for _ in 0..64 {
+                line.clear();
+                if reader.read_until(b'\n', &mut line).ok()? == 0 {
+                    break;
+                }
+                if let Some(f) = detect(line.trim_ascii()) {
+                    found = Some(f);
+                    break;
+                }
+            }
+            found?
+        }
+    };
+    if format == TelemetryFormat::Codex {
+        // The session id and cwd come from the first lines.
+        return None;
+    }
+    let k = (max_parts as u64).min(size / split_min).max(2);
+    let mut cuts = vec![0u64];
+    let mut skip = Vec::new();
+    for j in 1..k {
+        let target = size * j / k;
+        if target <= *cuts.last().unwrap_or(&0) {
+            continue;
+        }
+        reader.seek(SeekFrom::Start(target)).ok()?;
+        skip.clear();
+        let n = reader.read_until(b'\n', &mut skip).ok()? as u64;
+        if skip.last() != Some(&b'\n') {
+            break;
+        }
+        cuts.push(target + n);
+    }
+    cuts.push(size);
+    cuts.dedup();
+    Some(
+        cuts.windows(2)
+            .map(|w| (w[0], w[1] - w[0], format))
+            .collect(),
+    )
+}
+
+/// What reading one part gave, with what joining parts needs.
+struct Part {
+    read: FileRead,
+    /// The first model output's dedupe key (Claude Code), its session and
+    /// index there.
+    first_key: Option<(u64, Arc<str>, usize)>,
+    /// The last model output's dedupe key.
+    last_key: Option<u64>,
+}
+
+/// Appends the next part of the same file: renumbers its lines, and drops
+/// a model output counted already at the end of the previous part.
+fn merge_part(merged: &mut FileRead, last_key: &mut Option<u64>, part: Part) {
+    let mut read = part.read;
+    if let (Some(prev), Some((key, session, index))) = (*last_key, &part.first_key) {
+        if prev == *key {
+            if let Some(events) = read.sessions.get_mut(session) {
+                if *index < events.len() {
+                    events.remove(*index);
+                }
+            }
+        }
+    }
+    if part.last_key.is_some() {
+        *last_key = part.last_key;
+    }
+    let base = merged.lines as u32;
+    for events in read.sessions.values_mut() {
+        for e in events.iter_mut() {
+            e.line += base;
+        }
+    }
+    for e in read.errors.iter_mut() {
+        e.line += base;
+    }
+    merged.lines += read.lines;
+    merged.ignored += read.ignored;
+    merged.errors.append(&mut read.errors);
+    if merged.io_error.is_none() {
+        merged.io_error = read.io_error;
+    }
+    for (session, mut events) in read.sessions {
+        merged
+            .sessions
+            .entry(session)
+            .or_default()
+            .append(&mut events);
+    }
+}
+
+/// Reads one stream line by line.
+pub fn read_stream(
+    reader: impl Read,
+    name: &str,
+    index: u32,
+    policy: &AuditPolicy,
+    format: Option<TelemetryFormat>,
+) -> FileRead {
+    read_part(reader, name, index, policy, format, 0).read
+}
+
+fn read_part(
+    reader: impl Read,
+    name: &str,
+    index: u32,
+    policy: &AuditPolicy,
+    format: Option<TelemetryFormat>,
+    start: u64,
+) -> Part {
+    let mut reader = BufReader::with_capacity(1 << 20, reader);
+    let mut state = LineState {
+        sink: Sink::new(policy, index, name),
+        parser: format.map(|f| Parser::new(f, name)),
+        read: FileRead {
+            name: name.to_string(),
+            format,
+            ..FileRead::default()
+        },
+        name,
+        offset: start,
+        line_no: 0,
+    };
+    // Lines are handled in place in the reader's buffer; only a line that
+    // straddles two fills is copied (into `spill`).
+    let mut spill: Vec<u8> = Vec::new();
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(a) => a,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                state.read.io_error =
+                    Some(format!("read failed after line {}: {e}", state.line_no));
+                break;
+            }
+        };
+        if available.is_empty() {
+            if !spill.is_empty() {
+                state.line(&spill);
+                spill.clear();
+            }
+            break;
+        }
+        let used = match memchr::memchr(b'\n', available) {
+            Some(pos) if spill.is_empty() => {
+                state.line(&available[..=pos]);
+                pos + 1
+            }
+            Some(pos) => {
+                spill.extend_from_slice(&available[..=pos]);
+                state.line(&spill);
+                spill.clear();
+                if spill.capacity() > (16 << 20) {
+                    spill = Vec::new();
+                }
+                pos + 1
+            }
+            None => {
+                spill.extend_from_slice(available);
+                available.len()
+            }
+        };
+        reader.consume(used);
+    }
+    let LineState {
+        sink,
+        mut read,
+        parser,
+        ..
+    } = state;
+    read.sessions = sink.sessions.into_iter().collect();
+    read.errors = sink.errors;
+    let (first_key, last_key) = match parser {
+        Some(Parser::Claude(p)) => (p.first_key, p.last_key),
+        _ => (None, None),
+    };
+    Part {
+        read,
+        first_key,
+        last_key,
+    }
+}
+
+/// What `read_stream` carries from one line to the next.
+struct LineState<'p, 'n> {
+    sink: Sink<'p>,
+    parser: Option<Parser>,
+    read: FileRead,
+    name: &'n str,
+    offset: u64,
+    line_no: u32,
+}
+
+impl LineState<'_, '_> {
+    /// One raw line, with its line terminator.
+    fn line(&mut self, raw: &[u8]) {
+        let n = raw.len() as u64;
+        self.line_no = self.line_no.saturating_add(1);
+        self.read.lines += 1;
+        let start = self.offset;
+        self.offset += n;
+        let mut line = raw;
+        while let Some((&last, rest)) = line.split_last() {
+            if last == b'\n' || last == b'\r' {
+                line = rest;
+            } else {
+                break;
+            }
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return;
+        }
+        // The cheap byte test: a line that names a known, unused kind
+        // (`"type":"user"`, `"type":"response_item"`...: quotes inside JSON
+        // strings are escaped, so these bytes are structure), contains none
+        // of the needles of the kinds that produce events, and is a whole
+        // object on the outside is counted as ignored without a full parse.
+        if let Some(p) = self.parser.as_ref() {
+            if p.may_skip(line) {
+                self.read.ignored += 1;
+                return;
+            }
+        }
+        self.sink.begin_line(self.line_no, start, line);
+        if self.parser.is_none() {
+            match detect(line) {
+                Some(f) => {
+                    self.parser = Some(Parser::new(f, self.name));
+                    self.read.format = Some(f);
+                }
+                None => {
+                    let message = match serde_json::from_slice::<serde::de::IgnoredAny>(line) {
+                        Ok(_) => "valid JSON, but not a line of any known telemetry format \
+                                  (design JSONL, Claude Code, Codex)"
+                            .to_string(),
+                        Err(e) => format!("not valid JSON: {e}"),
+                    };
+                    self.sink.error(message);
+                    return;
+                }
+            }
+        }
+        if let Some(p) = self.parser.as_mut() {
+            let outcome = match p {
+                Parser::Design(p) => p.line(line, &mut self.sink),
+                Parser::Claude(p) => p.line(line, &mut self.sink),
+                Parser::Codex(p) => p.line(line, &mut self.sink),
+            };
+            match outcome {
+                Ok(Handled::Used) => {}
+                Ok(Handled::Ignored) => self.read.ignored += 1,
+                Err(message) => self.sink.error(message),
+            }
+        }
+    }
+}
+
+/// Whether a line that parsed was used.
+pub enum Handled {
+    Used,
+    Ignored,
+}
+
+enum Parser {
+    Design(design::DesignParser),
+    Claude(claude::ClaudeParser),
+    Codex(codex::CodexParser),
+}
+
+/// `{` first and `}` last (ASCII whitespace aside): what the byte test
+/// checks of a line it does not parse.
+fn looks_like_object(line: &[u8]) -> bool {
+    let trimmed = line.trim_ascii();
+    trimmed.first() == Some(&b'{') && trimmed.last() == Some(&b'}')
+}
+
+/// The byte test of a format: one automaton over the needles of the kinds
+/// that produce events (pattern ids below `needles`) and the markers of
+/// known kinds that never do (the rest). The default never skips.
+#[derive(Default)]
+pub(crate) struct ByteTest {
+    automaton: Option<aho_corasick::AhoCorasick>,
+    needles: usize,
+}
+
+impl ByteTest {
+    pub(crate) fn new(format: TelemetryFormat) -> ByteTest {
+        let (needles, known): (&[&str], &[&str]) = match format {
+            TelemetryFormat::Design => (&[], &[]),
+            TelemetryFormat::ClaudeCode => (
+                &["\"usage\"", "\"tool_use\"", "compact_boundary"],
+                &[
+                    "\"type\":\"user\"",
+                    "\"type\":\"summary\"",
+                    "\"type\":\"file-history-snapshot\"",
+                    "\"type\":\"queue-operation\"",
+                    "\"type\":\"attachment\"",
+                    "\"type\":\"progress\"",
+                ],
+            ),
+            TelemetryFormat::Codex => (
+                &[
+                    "\"function_call\"",
+                    "\"custom_tool_call\"",
+                    "\"local_shell_call\"",
+                    "\"web_search_call\"",
+                    "\"token_count\"",
+                    "compacted",
+                    "\"session_meta\"",
+                    "\"turn_context\"",
+                ],
+                &["\"type\":\"response_item\"", "\"type\":\"event_msg\""],
+            ),
+        };
+        let automaton = (!known.is_empty())
+            .then(|| aho_corasick::AhoCorasick::new(needles.iter().chain(known)).ok())
+            .flatten();
+        ByteTest {
+            automaton,
+            needles: needles.len(),
+        }
+    }
+
+    /// True when `line` surely is a known kind that produces no event: a
+    /// marker and no needle, and `{`…`}` on the outside.
+    fn skips(&self, line: &[u8]) -> bool {
+        let Some(ac) = &self.automaton else {
+            return false;
+        };
+        let mut known = false;
+        for m in ac.find_iter(line) {
+            if m.pattern().as_usize() < self.needles {
+                return false;
+            }
+            known = true;
+        }
+        known && looks_like_object(line)
+    }
+}
+
+impl Parser {
+    /// Whether `line` surely is a known kind that produces no event.
+    fn may_skip(&self, line: &[u8]) -> bool {
+        match self {
+            Parser::Design(_) => false,
+            Parser::Claude(p) => p.byte_test.skips(line),
+            Parser::Codex(p) => p.byte_test.skips(line),
+        }
+    }
+
+    fn new(format: TelemetryFormat, name: &str) -> Self {
+        match format {
+            TelemetryFormat::Design => Parser::Design(design::DesignParser),
+            TelemetryFormat::ClaudeCode => {
+                let mut p = claude::ClaudeParser::default();
+                p.byte_test = ByteTest::new(format);
+                Parser::Claude(p)
+            }
+            TelemetryFormat::Codex => {
+                let mut p = codex::CodexParser::new(name);
+                p.byte_test = ByteTest::new(format);
+                Parser::Codex(p)
+            }
+        }
+    }
+}
+
+/// Detects the format from one line (the file's first readable one).
+pub fn detect(line: &[u8]) -> Option<TelemetryFormat> {
+    #[derive(serde::Deserialize)]
+    struct Probe<'a> {
+        #[serde(rename = "type", borrow, default)]
+        kind: Option<std::borrow::Cow<'a, str>>,
+        #[serde(default)]
+        payload: Option<serde::de::IgnoredAny>,
+        #[serde(rename = "sessionId", default)]
+        claude_session: Option<serde::de::IgnoredAny>,
+        #[serde(rename = "leafUuid", default)]
+        leaf: Option<serde::de::IgnoredAny>,
+    }
+    let probe: Probe<'_> = serde_json::from_slice(line).ok()?;
+    let kind = probe.kind?;
+    match kind.as_ref() {
+        "tool_call" | "model_output" | "checkpoint" => Some(TelemetryFormat::Design),
+        "session_meta" | "response_item" | "event_msg" | "turn_context" | "compacted"
+            if probe.payload.is_some() =>
+        {
+            Some(TelemetryFormat::Codex)
+        }
+        _ if probe.claude_session.is_some() || probe.leaf.is_some() => {
+            Some(TelemetryFormat::ClaudeCode)
+        }
+        _ => None,
+    }
+}
+
+/// Where the parsers put events and errors, with the current line's
+/// location and the policy for normalizing paths and attributing tasks.
+pub struct Sink<'p> {
+    policy: &'p AuditPolicy,
+    workspace: Option<String>,
+    home: Option<String>,
+    file: u32,
+    line: u32,
+    offset: u64,
+    line_chars: u32,
+    interned: HashMap<Box<str>, Arc<str>>,
+    sessions: Vec<(Arc<str>, Vec<Event>)>,
+    session_index: HashMap<Arc<str>, usize>,
+    last_session: usize,
+    errors: Vec<ParseError>,
+    /// Fallback session id for lines that carry none.
+    pub default_session: String,
+}
+
+impl<'p> Sink<'p> {
+    fn new(policy: &'p AuditPolicy, file: u32, name: &str) -> Self {
+        let stem = Path::new(name)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| name.to_string());
+        Sink {
+            policy,
+            workspace: policy
+                .workspace
+                .as_ref()
+                .map(|w| w.to_string_lossy().into_owned()),
+            home: policy
+                .home
+                .as_ref()
+                .map(|h| h.to_string_lossy().into_owned()),
+            file,
+            line: 0,
+            offset: 0,
+            line_chars: 0,
+            interned: HashMap::new(),
+            sessions: Vec::new(),
+            session_index: HashMap::new(),
+            last_session: 0,
+            errors: Vec::new(),
+            default_session: stem,
+        }
+    }
+
+    fn begin_line(&mut self, line: u32, offset: u64, text: &[u8]) {
+        self.line = line;
+        self.offset = offset;
+        // Characters = bytes that are not UTF-8 continuation bytes.
+        self.line_chars = text.iter().filter(|&&b| (b as i8) >= -0x40).count() as u32;
+    }
+
+    pub fn policy(&self) -> &AuditPolicy {
+        self.policy
+    }
+
+    fn error(&mut self, message: String) {
+        self.errors.push(ParseError {
+            file: self.file,
+            line: self.line,
+            line_chars: self.line_chars,
+            offset: self.offset,
+            message,
+        });
+    }
+
+    pub fn intern(&mut self, text: &str) -> Arc<str> {
+        if let Some(found) = self.interned.get(text) {
+            return found.clone();
+        }
+        let arc: Arc<str> = Arc::from(text);
+        self.interned.insert(Box::from(text), arc.clone());
+        arc
+    }
+
+    /// A new event at the current line.
+    pub fn event(&self, ts: i64, kind: EventKind) -> Event {
+        let mut ev = Event::new(ts, kind);
+        ev.file = self.file;
+        ev.line = self.line;
+        ev.line_chars = self.line_chars;
+        ev.offset = self.offset;
+        ev
+    }
+
+    /// Sets the event's tool name and, for tools configured as
+    /// checkpoints, its kind.
+    pub fn set_tool(&mut self, ev: &mut Event, name: &str) {
+        if self
+            .policy
+            .checkpoint_tools
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(name))
+        {
+            ev.kind = EventKind::Checkpoint;
+        }
+        ev.tool = Some(self.intern(name));
+    }
+
+    /// Normalizes `raw` (relative to `cwd` when given) into the event's
+    /// path and attributes the event to the manifest task of that path
+    /// unless it already names one.
+    pub fn set_path(&mut self, ev: &mut Event, raw: &str, cwd: Option<&str>) {
+        let normal = paths::normalize(
+            raw,
+            cwd,
+            self.workspace.as_deref().or(cwd),
+            self.home.as_deref(),
+        );
+        if ev.task.is_none() {
+            if let Some(task) = paths::attribute(&normal.shown, &self.policy.tasks) {
+                let id = task.id.clone();
+                ev.task = Some(self.intern(&id));
+            }
+        }
+        ev.outside = normal.outside;
+        ev.path = Some(self.intern(&normal.shown));
+    }
+
+    pub fn set_task(&mut self, ev: &mut Event, task: &str) {
+        ev.task = Some(self.intern(task));
+    }
+
+    /// Adds an event; returns the session's id and the event's index in it.
+    pub fn push(&mut self, session: &str, ev: Event) -> (Arc<str>, usize) {
+        let at = match self.sessions.get(self.last_session) {
+            Some((id, _)) if id.as_ref() == session => self.last_session,
+            _ => match self.session_index.get(session) {
+                Some(&i) => i,
+                None => {
+                    let id: Arc<str> = Arc::from(session);
+                    self.sessions.push((id.clone(), Vec::new()));
+                    self.session_index.insert(id, self.sessions.len() - 1);
+                    self.sessions.len() - 1
+                }
+            },
+        };
+        self.last_session = at;
+        let (id, events) = &mut self.sessions[at];
+        events.push(ev);
+        (id.clone(), events.len() - 1)
+    }
+
+    /// Parses `ts` or records an error for the current line.
+    pub fn timestamp(&self, ts: Option<&str>) -> Result<i64, String> {
+        match ts {
+            Some(text) => crate::audit::time::parse_ms(text)
+                .ok_or_else(|| format!("`timestamp` is not an RFC 3339 time: `{text}`")),
+            None => Err("no `timestamp` on a line that records an action".to_string()),
+        }
+    }
+}
+
+/// The kind of a tool by its name (case-insensitive).
+pub fn classify_tool(name: &str) -> EventKind {
+    let lower = name.to_ascii_lowercase();
+    let base = lower.rsplit("__").next().unwrap_or(&lower);
+    match base {
+        "write"
+        | "edit"
+        | "multiedit"
+        | "notebookedit"
+        | "apply_patch"
+        | "str_replace"
+        | "str_replace_editor"
+        | "str_replace_based_edit_tool"
+        | "write_file"
+        | "replace"
+        | "edit_file"
+        | "create_file"
+        | "insert"
+        | "create"
+        | "patch"
+        | "write_to_file" => EventKind::Write,
+        "read" | "read_file" | "read_many_files" | "view" | "open_file" | "notebookread"
+        | "cat" => EventKind::Read,
+        "bash" | "shell" | "shell_command" | "exec_command" | "exec" | "local_shell_call"
+        | "run_shell_command" | "run" | "execute_bash" | "execute_command" | "terminal"
+        | "container.exec" | "run_command" | "sh" => EventKind::Shell,
+        "glob"
+        | "grep"
+        | "grep_search"
+        | "search_file_content"
+        | "list_directory"
+        | "ls"
+        | "find"
+        | "search"
+        | "codebase_search"
+        | "file_search"
+        | "list_files" => EventKind::Search,
+        "todowrite" | "taskcreate" | "taskupdate" | "update_plan" | "write_todos"
+        | "task_tracker" => EventKind::TaskList,
+        "checkpoint" => EventKind::Checkpoint,
+        _ => EventKind::Other,
+    }
+}

@@ -1,0 +1,270 @@
+//! The audit report: findings, one summary per session and the run's
+//! totals. Built once; printers only format it.
+
+use crate::audit::event::EventKind;
+use crate::audit::policy::AuditPolicy;
+use crate::audit::tasks;
+use crate::audit::time::format_ms;
+use crate::audit::timeline::{Session, TelemetryFile, Timeline};
+use crate::finding::{Finding, Severity};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Rules whose findings count as constraint violations in summaries.
+pub const VIOLATION_RULES: [&str; 3] =
+    ["unsafe-shell", "network-egress", "write-outside-workspace"];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionSummary {
+    pub id: String,
+    pub files: Vec<String>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub duration_secs: f64,
+    pub events: usize,
+    pub by_kind: BTreeMap<&'static str, usize>,
+    pub reads: usize,
+    pub writes: usize,
+    pub shell: usize,
+    /// Tool calls per clock hour (UTC), from the hour the session started.
+    pub activity_per_hour: Vec<u32>,
+    pub output_tokens: u64,
+    /// Output tokens generated since the last checkpoint (or the start).
+    pub tokens_since_checkpoint: u64,
+    /// The largest context size (input + cached) of one request.
+    pub max_context_tokens: u64,
+    pub checkpoints: usize,
+    /// Manifest tasks in the order of their first writes in this session.
+    pub tasks_started: Vec<String>,
+    pub constraint_violations: usize,
+    pub findings: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileSummary {
+    pub file: String,
+    pub format: Option<&'static str>,
+    pub lines: u64,
+    pub ignored_lines: u64,
+    pub malformed_lines: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AuditSummary {
+    pub files: usize,
+    pub lines: u64,
+    pub events: usize,
+    /// Lines that are not JSON or not in a known shape (each is a
+    /// `telemetry-parse-error` finding when that rule is selected).
+    pub malformed_lines: usize,
+    /// Lines of a known shape that carry nothing the audit uses.
+    pub ignored_lines: u64,
+    pub unreadable_files: usize,
+    pub findings: usize,
+    pub by_rule: BTreeMap<String, usize>,
+    pub tasks_in_manifest: usize,
+    pub tasks_started: usize,
+    /// Started tasks that no higher-priority pending task preceded.
+    pub tasks_started_in_order: usize,
+    /// `tasks_started / tasks_in_manifest`.
+    pub task_start_rate: Option<f64>,
+    /// Kendall tau-b between manifest priority and observed start order
+    /// (1: manifest order, -1: reversed).
+    pub priority_order_tau: Option<f64>,
+    /// Started tasks in observed order.
+    pub task_order: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct AuditReport {
+    pub findings: Vec<Finding>,
+    pub sessions: Vec<SessionSummary>,
+    pub files: Vec<FileSummary>,
+    pub summary: AuditSummary,
+}
+
+impl AuditReport {
+    pub fn build(timeline: Timeline, mut findings: Vec<Finding>, policy: &AuditPolicy) -> Self {
+        findings.sort_by(|a, b| {
+            (file_index(&timeline.files, &a.path), a.start.line, a.rule)
+                .cmp(&(file_index(&timeline.files, &b.path), b.start.line, b.rule))
+                .then_with(|| a.message.cmp(&b.message))
+        });
+        let mut malformed_per_file = vec![0usize; timeline.files.len()];
+        for e in &timeline.parse_errors {
+            if let Some(n) = malformed_per_file.get_mut(e.file as usize) {
+                *n += 1;
+            }
+        }
+        let files: Vec<FileSummary> = timeline
+            .files
+            .iter()
+            .zip(&malformed_per_file)
+            .map(|(f, &malformed)| FileSummary {
+                file: f.name.clone(),
+                format: f.format.map(|f| f.as_str()),
+                lines: f.lines,
+                ignored_lines: f.ignored,
+                malformed_lines: malformed,
+                error: f.io_error.clone(),
+            })
+            .collect();
+        // (findings, constraint violations) per session id.
+        let mut per_session: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        for f in &findings {
+            if let Some(id) = f.extra.get("session_id").and_then(|v| v.as_str()) {
+                let entry = per_session.entry(id).or_default();
+                entry.0 += 1;
+                if VIOLATION_RULES.contains(&f.rule) {
+                    entry.1 += 1;
+                }
+            }
+        }
+        let sessions: Vec<SessionSummary> = timeline
+            .sessions
+            .iter()
+            .map(|s| {
+                let counts = per_session.get(s.id.as_ref()).copied().unwrap_or_default();
+                session_summary(s, &timeline.files, counts)
+            })
+            .collect();
+
+        let starts = tasks::starts(&timeline, &policy.tasks);
+        let mut in_order = 0;
+        for (i, start) in starts.iter().enumerate() {
+            let me = &policy.tasks[start.task];
+            let started: BTreeSet<usize> = starts[..i].iter().map(|s| s.task).collect();
+            let jumped = policy.tasks.iter().enumerate().any(|(ti, t)| {
+                t.priority < me.priority && tasks::can_be_pending(t) && !started.contains(&ti)
+            });
+            if !jumped {
+                in_order += 1;
+            }
+        }
+        let pairs: Vec<(f64, f64)> = starts
+            .iter()
+            .map(|s| (policy.tasks[s.task].priority as f64, s.ts as f64))
+            .collect();
+        let mut by_rule = BTreeMap::new();
+        for f in &findings {
+            *by_rule.entry(f.rule.to_string()).or_default() += 1;
+        }
+        let summary = AuditSummary {
+            files: timeline.files.len(),
+            lines: timeline.files.iter().map(|f| f.lines).sum(),
+            events: timeline.sessions.iter().map(|s| s.events.len()).sum(),
+            malformed_lines: timeline.parse_errors.len(),
+            ignored_lines: timeline.files.iter().map(|f| f.ignored).sum(),
+            unreadable_files: timeline
+                .files
+                .iter()
+                .filter(|f| f.io_error.is_some())
+                .count(),
+            findings: findings.len(),
+            by_rule,
+            tasks_in_manifest: policy.tasks.len(),
+            tasks_started: starts.len(),
+            tasks_started_in_order: in_order,
+            task_start_rate: (!policy.tasks.is_empty())
+                .then(|| starts.len() as f64 / policy.tasks.len() as f64),
+            priority_order_tau: tasks::kendall_tau(&pairs),
+            task_order: starts
+                .iter()
+                .map(|s| policy.tasks[s.task].id.clone())
+                .collect(),
+        };
+        AuditReport {
+            findings,
+            sessions,
+            files,
+            summary,
+        }
+    }
+
+    /// Exit code 1 when a finding is at or above `threshold`, or a file
+    /// could not be read; else 0.
+    pub fn exit_code(&self, threshold: Severity) -> i32 {
+        let found = self.findings.iter().any(|f| f.severity >= threshold);
+        i32::from(found || self.summary.unreadable_files > 0)
+    }
+}
+
+fn file_index(files: &[TelemetryFile], name: &str) -> usize {
+    files
+        .iter()
+        .position(|f| f.name == name)
+        .unwrap_or(usize::MAX)
+}
+
+fn session_summary(
+    session: &Session,
+    files: &[TelemetryFile],
+    (findings, violations): (usize, usize),
+) -> SessionSummary {
+    let mut by_kind: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut file_set = BTreeSet::new();
+    let first = session.start().unwrap_or(0);
+    let end = session.end().unwrap_or(first);
+    // Hours aligned to the clock, as pacing-degradation's windows.
+    let start = first - first.rem_euclid(3_600_000);
+    let hours = ((end - start) / 3_600_000 + 1).max(1) as usize;
+    let mut activity = vec![0u32; hours];
+    let (mut output, mut since_checkpoint, mut max_context, mut checkpoints) =
+        (0u64, 0u64, 0u64, 0);
+    let mut tasks_started: Vec<String> = Vec::new();
+    for ev in &session.events {
+        *by_kind.entry(ev.kind.as_str()).or_default() += 1;
+        file_set.insert(ev.file);
+        if ev.kind.is_tool_call() {
+            let h = ((ev.ts - start) / 3_600_000) as usize;
+            if let Some(slot) = activity.get_mut(h) {
+                *slot += 1;
+            }
+        }
+        match ev.kind {
+            EventKind::ModelOutput => {
+                output += ev.output_tokens;
+                since_checkpoint += ev.output_tokens;
+                max_context = max_context.max(ev.context_tokens);
+            }
+            EventKind::Checkpoint => {
+                checkpoints += 1;
+                since_checkpoint = 0;
+            }
+            EventKind::Write => {
+                if let Some(task) = &ev.task {
+                    if !tasks_started.iter().any(|t| t.as_str() == task.as_ref()) {
+                        tasks_started.push(task.to_string());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let count = |k: EventKind| by_kind.get(k.as_str()).copied().unwrap_or(0);
+    SessionSummary {
+        id: session.id.to_string(),
+        files: file_set
+            .iter()
+            .filter_map(|&i| files.get(i as usize).map(|f| f.name.clone()))
+            .collect(),
+        start: session.start().map(format_ms),
+        end: session.end().map(format_ms),
+        duration_secs: (end - first) as f64 / 1000.0,
+        events: session.events.len(),
+        reads: count(EventKind::Read),
+        writes: count(EventKind::Write),
+        shell: count(EventKind::Shell),
+        by_kind,
+        activity_per_hour: activity,
+        output_tokens: output,
+        tokens_since_checkpoint: since_checkpoint,
+        max_context_tokens: max_context,
+        checkpoints,
+        tasks_started,
+        constraint_violations: violations,
+        findings,
+    }
+}

@@ -1,0 +1,143 @@
+//! pacing-degradation: stretches of a session whose activity fell below a
+//! fraction of its early peak.
+
+use crate::audit::event::EventKind;
+use crate::audit::time::format_ms;
+use crate::audit::AuditContext;
+use crate::declare_rule;
+use crate::rule::{RuleMeta, TelemetryRule};
+
+declare_rule! {
+    /// ## What it does
+    /// Counts the agent's tool calls per window (default one hour, aligned
+    /// to the clock: whole UTC hours) and takes the session's early peak as the median of
+    /// its first windows (default 4). Each contiguous stretch of later
+    /// windows whose count is below a fraction (default 0.5) of that peak is
+    /// reported once, with `window_start`, `window_end` and the output tokens
+    /// generated before the stretch (`cumulative_tokens`).
+    ///
+    /// ## Why is this bad?
+    /// The design's 24-hour run peaked in the first 8 hours, "degraded
+    /// significantly between hours 8-16", and links the slump to context
+    /// saturation. Where it starts, and how many tokens were spent by then,
+    /// tells where to checkpoint or split the run.
+    ///
+    /// ## Example
+    /// 40 tool calls an hour for hours 0-8, then 6 an hour for hours 8-16:
+    /// one finding for 08:00-16:00.
+    ///
+    /// Use instead: checkpoint and reset the context before the slump.
+    ///
+    /// ## Not flagged
+    /// Sessions with no more windows than the baseline; a trailing window
+    /// shorter than half a window (the session simply ended); sessions whose
+    /// early median is zero. Model outputs and checkpoints do not count as
+    /// activity (Claude Code writes one line per content block).
+    ///
+    /// ## Configuration
+    /// `pacing_window_secs` (3600), `pacing_fraction` (0.5),
+    /// `pacing_baseline_windows` (4).
+    pub PacingDegradation {
+        id: "pacing-degradation",
+        scope: Telemetry,
+        severity: Warning,
+        summary: "activity fell below a fraction of the session's early peak",
+    }
+}
+
+impl TelemetryRule for PacingDegradation {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &mut AuditContext<'_>) {
+        let policy = cx.policy;
+        let window = (policy.pacing_window_secs.max(1) * 1000) as i64;
+        let baseline_n = policy.pacing_baseline_windows.max(1);
+        for session in &cx.timeline.sessions {
+            let (Some(first), Some(end)) = (session.start(), session.end()) else {
+                continue;
+            };
+            // Windows aligned to the clock (whole hours for the default).
+            let start = first - first.rem_euclid(window);
+            let full = ((end - start) / window) as usize;
+            let tail = (end - start) % window;
+            let n = full + usize::from(tail * 2 >= window);
+            if n <= baseline_n {
+                continue;
+            }
+            let mut counts = vec![0u32; n];
+            for ev in session.events.iter().filter(|e| e.kind.is_tool_call()) {
+                let i = ((ev.ts - start) / window) as usize;
+                if let Some(c) = counts.get_mut(i) {
+                    *c += 1;
+                }
+            }
+            let mut early: Vec<u32> = counts[..baseline_n].to_vec();
+            early.sort_unstable();
+            let median = if baseline_n % 2 == 1 {
+                early[baseline_n / 2] as f64
+            } else {
+                (early[baseline_n / 2 - 1] + early[baseline_n / 2]) as f64 / 2.0
+            };
+            if median <= 0.0 {
+                continue;
+            }
+            let threshold = median * policy.pacing_fraction;
+            let mut i = baseline_n;
+            while i < n {
+                if (counts[i] as f64) >= threshold {
+                    i += 1;
+                    continue;
+                }
+                let first = i;
+                while i < n && (counts[i] as f64) < threshold {
+                    i += 1;
+                }
+                let last = i - 1;
+                let w_start = start + first as i64 * window;
+                let w_end = (start + (last as i64 + 1) * window).min(end);
+                let stretch = &counts[first..=last];
+                let mean = stretch.iter().map(|&c| c as f64).sum::<f64>() / stretch.len() as f64;
+                let cumulative: u64 = session
+                    .events
+                    .iter()
+                    .filter(|e| e.kind == EventKind::ModelOutput && e.ts < w_start)
+                    .map(|e| e.output_tokens)
+                    .sum();
+                let Some(anchor) = session
+                    .events
+                    .iter()
+                    .find(|e| e.ts >= w_start)
+                    .or(session.events.last())
+                else {
+                    continue;
+                };
+                let unit = if policy.pacing_window_secs == 3600 {
+                    "/h".to_string()
+                } else {
+                    format!(" per {}s", policy.pacing_window_secs)
+                };
+                let window_h = policy.pacing_window_secs as f64 / 3600.0;
+                cx.report(
+                    &Self::META,
+                    session,
+                    anchor,
+                    format!(
+                        "activity fell to {mean:.1} tool calls{unit} (early peak {median:.1}{unit}) from hour {:.0} to hour {:.0} of the session ({} to {}); {cumulative} output tokens generated before it",
+                        first as f64 * window_h,
+                        (last + 1) as f64 * window_h,
+                        format_ms(w_start),
+                        format_ms(w_end),
+                    ),
+                )
+                .extra("window_start", format_ms(w_start))
+                .extra("window_end", format_ms(w_end))
+                .extra("cumulative_tokens", cumulative)
+                .extra("baseline_per_window", median)
+                .extra("counts", stretch.to_vec())
+                .help("checkpoint and reset the context before activity slumps (design: every 6 hours)");
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! write-outside-workspace: a write to a path outside the workspace.
+
+use crate::audit::event::EventKind;
+use crate::audit::AuditContext;
+use crate::declare_rule;
+use crate::rule::{RuleMeta, TelemetryRule};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports every write (Write/Edit/MultiEdit/NotebookEdit, `apply_patch`
+    /// files, `write_file`, ...) whose path, after resolving it against the
+    /// session's working directory and normalizing `.`, `..` and `~`, lies
+    /// outside `environment.workspace` (or `--workspace`).
+    ///
+    /// ## Why restrict this?
+    /// The workspace is the agent's sandbox: what it writes elsewhere (shell
+    /// profiles, other checkouts, `/etc`) is not in the diff a reviewer sees
+    /// and survives the run.
+    ///
+    /// ## Example
+    /// ```jsonl
+    /// {"type":"tool_call","tool":"Edit","payload":{"file_path":"/opt/agent-workspace/../../home/agent/.bashrc"},"timestamp":"2026-03-02T14:00:00Z","session_id":"s1"}
+    /// ```
+    ///
+    /// Use instead: write inside the workspace (`/opt/agent-workspace/...`).
+    ///
+    /// ## Not flagged
+    /// Reads and searches outside the workspace; writes when no workspace is
+    /// known (no `--workspace`, no `environment.workspace`, and a format
+    /// without a working directory). Without a configured workspace, Claude
+    /// Code and Codex sessions use their own `cwd`.
+    ///
+    /// ## Configuration
+    /// `environment.workspace` / `--workspace DIR`.
+    pub WriteOutsideWorkspace {
+        id: "write-outside-workspace",
+        scope: Telemetry,
+        severity: Error,
+        summary: "write to a path outside the workspace",
+    }
+}
+
+impl TelemetryRule for WriteOutsideWorkspace {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &mut AuditContext<'_>) {
+        let workspace = cx
+            .policy
+            .workspace
+            .as_ref()
+            .map(|w| format!("`{}`", w.display()))
+            .unwrap_or_else(|| "the session's working directory".to_string());
+        for session in &cx.timeline.sessions {
+            for ev in &session.events {
+                if ev.kind != EventKind::Write || ev.outside != Some(true) {
+                    continue;
+                }
+                let path = ev.path.as_deref().unwrap_or("");
+                cx.report(
+                    &Self::META,
+                    session,
+                    ev,
+                    format!("write to `{path}`, outside the workspace {workspace}"),
+                )
+                .help("keep every write inside the workspace; changes elsewhere are invisible to review");
+            }
+        }
+    }
+}
