@@ -92,7 +92,7 @@ fn demo_in_every_line_format() {
             &[
                 "check",
                 "--all",
-                "fixtures/demo/agent",
+                "tests/data/formats/src",
                 "--select",
                 "bare-except,broad-except,log-not-at-entry",
                 "--format",

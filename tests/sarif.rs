@@ -260,12 +260,45 @@ fn fixture_output_is_schema_valid_and_complete() {
     assert_eq!(actual, expected);
 }
 
+/// `agentlint audit` of the demo's telemetry as SARIF: findings anchored at
+/// lines of a `.jsonl` file, with extra fields, through the same printer.
+fn audit_sarif() -> Value {
+    let (code, stdout, stderr) = agentlint_in(
+        &repo_root(),
+        &[
+            "audit",
+            "fixtures/demo/agent_telemetry.jsonl",
+            "--format",
+            "sarif",
+        ],
+    );
+    assert!(code == 0 || code == 1, "audit failed ({code}): {stderr}");
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("SARIF is JSON: {e}\n{stdout}"))
+}
+
+#[test]
+fn audit_output_is_schema_valid() {
+    let doc = audit_sarif();
+    let errors = schema_errors(&doc);
+    assert!(errors.is_empty(), "schema errors:\n{}", errors.join("\n"));
+    let res = results(&doc);
+    assert!(!res.is_empty(), "the demo telemetry has findings");
+    for r in res {
+        let loc = &r["locations"][0]["physicalLocation"];
+        assert_eq!(
+            loc["artifactLocation"]["uri"],
+            "fixtures/demo/agent_telemetry.jsonl"
+        );
+        assert!(loc["region"]["startLine"].as_u64().is_some_and(|l| l > 0));
+    }
+}
+
 #[test]
 fn demo_results_snapshot() {
     // The results only: the rules' descriptors change with their docs.
     let doc = sarif_of(
         &repo_root(),
-        &["--all", "fixtures/demo/agent", "--select", DEMO_RULES],
+        &["--all", "tests/data/formats/src", "--select", DEMO_RULES],
     );
     let pretty = serde_json::to_string_pretty(results(&doc)).expect("json");
     insta::assert_snapshot!("demo_sarif_results", pretty);
@@ -602,6 +635,7 @@ fn multitool_reports_no_github_or_sarif_errors() {
             .expect("json"),
         ),
         ("empty", sarif_of(&repo_root(), &["--all", "Cargo.toml"])),
+        ("audit", audit_sarif()),
     ];
     // The check can fail: a result with an absolute path and a rule without
     // descriptions or help breaks GitHub's ingestion rules.
