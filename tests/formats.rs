@@ -89,7 +89,15 @@ fn demo_in_every_line_format() {
     let run = |format: &str| {
         let (code, stdout, stderr) = agentlint_in(
             &root,
-            &["check", "--all", "fixtures/demo/agent", "--format", format],
+            &[
+                "check",
+                "--all",
+                "tests/data/formats/src",
+                "--select",
+                "bare-except,broad-except,log-not-at-entry",
+                "--format",
+                format,
+            ],
         );
         assert_eq!(code, 1, "{stderr}");
         stdout
@@ -100,17 +108,25 @@ fn demo_in_every_line_format() {
 
 #[test]
 fn statistics_follow_text_output_and_spare_documents() {
-    let root = repo_root();
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("a.py"),
+        "import logging\nlog = logging.getLogger()\n\n\ndef f():\n    x = 1\n    try:\n        x = g()\n    except:\n        pass\n    try:\n        x = h()\n    except Exception:\n        log.info('x')\n    return x\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("b.py"),
+        "try:\n    pass\nexcept:\n    pass\n",
+    )
+    .expect("write");
+    let select = "bare-except,broad-except,log-not-at-entry";
     let (code, stdout, _) = agentlint_in(
-        &root,
+        dir.path(),
         &[
             "check",
             "--all",
-            "fixtures/bare-except",
-            "fixtures/broad-except",
-            "fixtures/log-not-at-entry",
             "--select",
-            "bare-except,broad-except,log-not-at-entry",
+            select,
             "--format",
             "compact",
             "--statistics",
@@ -122,22 +138,24 @@ fn statistics_follow_text_output_and_spare_documents() {
         .skip_while(|l| !l.contains("findings in"))
         .skip(1)
         .collect();
-    insta::assert_snapshot!("fixtures_statistics", table.join("\n"));
+    insta::assert_snapshot!("statistics_table", table.join("\n"));
 
     let (_, stdout, stderr) = agentlint_in(
-        &root,
+        dir.path(),
         &[
             "check",
             "--all",
-            "fixtures",
+            "--select",
+            select,
             "--format",
             "json",
             "--statistics",
         ],
     );
     let doc: serde_json::Value = serde_json::from_str(&stdout).expect("JSON stays a document");
-    let by_rule = &doc["summary"]["by_rule"];
-    for (rule, count) in by_rule.as_object().expect("by_rule") {
+    let by_rule = doc["summary"]["by_rule"].as_object().expect("by_rule");
+    assert_eq!(by_rule.len(), 3, "{doc}");
+    for (rule, count) in by_rule {
         let row = format!("{count}  {rule}");
         assert!(
             stderr.lines().any(|l| l.trim_start().starts_with(&row)),

@@ -6,7 +6,6 @@
 mod support;
 
 use agentlint::finding::{Finding, Position, Severity};
-use agentlint::registry;
 use agentlint::report::sarif::{self, SarifOptions};
 use agentlint::report::Report;
 use serde_json::{json, Value};
@@ -134,6 +133,13 @@ fn synthetic_report() -> Report {
                 0,
                 "TASK-012 was never started",
             ),
+            // A manifest given from outside the repository.
+            finding(
+                "missing-test",
+                "/srv/tasks/task_manifest.json",
+                9,
+                "TASK-007 changed its target but no test",
+            ),
         ],
         ..Report::default()
     };
@@ -141,8 +147,15 @@ fn synthetic_report() -> Report {
     report
 }
 
+/// The rules the demo snapshots are pinned to, so new rules do not churn
+/// them.
+const DEMO_RULES: &str = "bare-except,broad-except,log-not-at-entry";
+
 fn all_rules() -> Vec<&'static agentlint::rule::RuleMeta> {
-    registry::all().iter().map(|r| r.meta()).collect()
+    agentlint::registry::all()
+        .iter()
+        .map(|r| r.meta())
+        .collect()
 }
 
 #[test]
@@ -166,14 +179,14 @@ fn fixture_output_is_schema_valid_and_complete() {
         .as_str()
         .is_some_and(|u| u.starts_with("https://")));
 
-    // Every registered rule is described, with its documentation as help.
+    // Every rule of the run (built-in and shipped declarative) is
+    // described, with its documentation as help.
     let rules = driver["rules"].as_array().expect("rules");
     let ids: Vec<&str> = rules.iter().filter_map(|r| r["id"].as_str()).collect();
-    // Built-in and shipped declarative rules alike.
-    let known = agentlint::rules::declarative::catalog(None).expect("shipped rules compile");
-    let registered: Vec<&str> = known.iter().map(|r| r.meta().id).collect();
-    assert_eq!(ids, registered);
-    for (rule, reg) in rules.iter().zip(known.iter()) {
+    let catalog = agentlint::rules::declarative::catalog(None).expect("catalog");
+    let known: Vec<&str> = catalog.iter().map(|r| r.meta().id).collect();
+    assert_eq!(ids, known);
+    for (rule, reg) in rules.iter().zip(&catalog) {
         let meta = reg.meta();
         assert!(rule["name"]
             .as_str()
@@ -247,10 +260,46 @@ fn fixture_output_is_schema_valid_and_complete() {
     assert_eq!(actual, expected);
 }
 
+/// `agentlint audit` of the demo's telemetry as SARIF: findings anchored at
+/// lines of a `.jsonl` file, with extra fields, through the same printer.
+fn audit_sarif() -> Value {
+    let (code, stdout, stderr) = agentlint_in(
+        &repo_root(),
+        &[
+            "audit",
+            "fixtures/demo/agent_telemetry.jsonl",
+            "--format",
+            "sarif",
+        ],
+    );
+    assert!(code == 0 || code == 1, "audit failed ({code}): {stderr}");
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("SARIF is JSON: {e}\n{stdout}"))
+}
+
+#[test]
+fn audit_output_is_schema_valid() {
+    let doc = audit_sarif();
+    let errors = schema_errors(&doc);
+    assert!(errors.is_empty(), "schema errors:\n{}", errors.join("\n"));
+    let res = results(&doc);
+    assert!(!res.is_empty(), "the demo telemetry has findings");
+    for r in res {
+        let loc = &r["locations"][0]["physicalLocation"];
+        assert_eq!(
+            loc["artifactLocation"]["uri"],
+            "fixtures/demo/agent_telemetry.jsonl"
+        );
+        assert!(loc["region"]["startLine"].as_u64().is_some_and(|l| l > 0));
+    }
+}
+
 #[test]
 fn demo_results_snapshot() {
     // The results only: the rules' descriptors change with their docs.
-    let doc = sarif_of(&repo_root(), &["--all", "fixtures/demo/agent"]);
+    let doc = sarif_of(
+        &repo_root(),
+        &["--all", "tests/data/formats/src", "--select", DEMO_RULES],
+    );
     let pretty = serde_json::to_string_pretty(results(&doc)).expect("json");
     insta::assert_snapshot!("demo_sarif_results", pretty);
 }
@@ -332,7 +381,12 @@ fn telemetry_shaped_findings_are_schema_valid() {
         .as_array()
         .expect("rules");
     let res = results(&doc);
-    // Sorted by path: runs/..., src/..., task_manifest.json.
+    // Sorted by path: /srv/..., runs/..., src/..., task_manifest.json.
+    // Outside the repository: an absolute file URI, no base.
+    let outside = &res[0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(outside["uri"], "file:///srv/tasks/task_manifest.json");
+    assert!(outside.get("uriBaseId").is_none());
+    let res = &res[1..];
     let telemetry = &res[0];
     assert_eq!(telemetry["ruleId"], "unscoped-shell");
     let index = telemetry["ruleIndex"].as_u64().expect("index") as usize;
@@ -555,8 +609,13 @@ fn multitool_reports_no_github_or_sarif_errors() {
     };
     let work = tempfile::tempdir().expect("tempdir");
     let repo = changed_repo();
+    let suppressed = suppressed_dir();
     let documents = [
         ("fixtures", sarif_of(&repo_root(), &["--all", "fixtures"])),
+        (
+            "suppressed",
+            sarif_of(suppressed.path(), &["--all", "--show-suppressed"]),
+        ),
         (
             "changed-repo",
             sarif_of(
@@ -576,6 +635,7 @@ fn multitool_reports_no_github_or_sarif_errors() {
             .expect("json"),
         ),
         ("empty", sarif_of(&repo_root(), &["--all", "Cargo.toml"])),
+        ("audit", audit_sarif()),
     ];
     // The check can fail: a result with an absolute path and a rule without
     // descriptions or help breaks GitHub's ingestion rules.
@@ -617,4 +677,49 @@ fn multitool_reports_no_github_or_sarif_errors() {
         "Multitool error-level results:\n{}",
         failures.join("\n")
     );
+}
+
+/// A folder with one suppressed and one reported `bare-except`.
+fn suppressed_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("a.py"),
+        "try:\n    import fast\nexcept:  # agentlint: ignore[bare-except]\n    fast = None\ntry:\n    import slow\nexcept:\n    slow = None\n",
+    )
+    .expect("write");
+    dir
+}
+
+#[test]
+fn suppressed_findings_are_marked_suppressed_when_shown() {
+    let dir = suppressed_dir();
+    let select = ["--select", "bare-except"];
+    let hidden = sarif_of(dir.path(), &["--all", select[0], select[1]]);
+    assert_eq!(
+        results(&hidden).len(),
+        1,
+        "suppressed findings are left out by default"
+    );
+    assert!(results(&hidden)[0].get("suppressions").is_none());
+
+    let shown = sarif_of(
+        dir.path(),
+        &["--all", select[0], select[1], "--show-suppressed"],
+    );
+    let errors = schema_errors(&shown);
+    assert!(errors.is_empty(), "schema errors:\n{}", errors.join("\n"));
+    let res = results(&shown);
+    assert_eq!(res.len(), 2);
+    let lines_and_suppressed: Vec<(u64, bool)> = res
+        .iter()
+        .map(|r| {
+            (
+                r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                    .as_u64()
+                    .unwrap_or(0),
+                r["suppressions"][0]["kind"] == "inSource",
+            )
+        })
+        .collect();
+    assert_eq!(lines_and_suppressed, [(7, false), (3, true)]);
 }

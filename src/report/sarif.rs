@@ -20,7 +20,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde_sarif::sarif::{
     ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
     Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run,
-    RunAutomationDetails, Sarif, Tool, ToolComponent,
+    RunAutomationDetails, Sarif, Suppression, Tool, ToolComponent,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -61,20 +61,37 @@ pub fn build(report: &Report, options: &SarifOptions<'_>) -> Sarif {
         .collect();
     // A finding from a rule the caller did not list still gets a descriptor,
     // so `ruleIndex` always points somewhere valid.
-    for f in &report.findings {
+    for f in report.findings.iter().chain(&report.suppressed) {
         if !index.contains_key(f.rule) {
             index.insert(f.rule.to_string(), descriptors.len());
             descriptors.push(unknown_descriptor(f.rule));
         }
     }
 
-    let fingerprints = fingerprints(report);
-    let results: Vec<SarifResult> = report
+    let rule_index = |f: &Finding| index.get(f.rule).copied().unwrap_or(0);
+    let mut results: Vec<SarifResult> = report
         .findings
         .iter()
-        .zip(fingerprints)
-        .map(|(f, fp)| result(f, index.get(f.rule).copied().unwrap_or(0), fp))
+        .zip(fingerprints(report))
+        .map(|(f, fp)| result(f, rule_index(f), fp))
         .collect();
+    // Findings silenced by a suppression comment, present only with
+    // `--show-suppressed`: reported as suppressed in source, so viewers
+    // (and code scanning) show them as such instead of as open.
+    results.extend(
+        report
+            .suppressed
+            .iter()
+            .zip(fingerprints_of(&report.suppressed, report))
+            .map(|(f, fp)| {
+                let mut r = result(f, rule_index(f), fp);
+                r.suppressions = Some(vec![Suppression::builder()
+                    .kind(serde_json::Value::from("inSource"))
+                    .status(serde_json::Value::from("accepted"))
+                    .build()]);
+                r
+            }),
+    );
 
     let driver = ToolComponent::builder()
         .name("agentlint")
@@ -273,15 +290,27 @@ pub fn path_to_uri(path: &str) -> String {
         .join("/")
 }
 
-fn result(f: &Finding, rule_index: usize, fingerprint: String) -> SarifResult {
-    let mut artifact = ArtifactLocation::builder()
-        .uri(path_to_uri(&f.path))
-        .uri_base_id(SRCROOT)
-        .build();
-    if f.path.is_empty() {
-        artifact.uri = None;
-        artifact.uri_base_id = None;
+/// Where a finding's file is: relative to `%SRCROOT%` (every file of the
+/// change), or an absolute `file:` URI for an input given from outside the
+/// repository (a task manifest in another folder), which code scanning
+/// cannot show but which stays valid SARIF.
+fn artifact_location(path: &str) -> ArtifactLocation {
+    if path.is_empty() {
+        return ArtifactLocation::default();
     }
+    if let Some(absolute) = path.strip_prefix('/') {
+        return ArtifactLocation::builder()
+            .uri(format!("file:///{}", path_to_uri(absolute)))
+            .build();
+    }
+    ArtifactLocation::builder()
+        .uri(path_to_uri(path))
+        .uri_base_id(SRCROOT)
+        .build()
+}
+
+fn result(f: &Finding, rule_index: usize, fingerprint: String) -> SarifResult {
+    let artifact = artifact_location(&f.path);
     let mut physical = PhysicalLocation::builder()
         .artifact_location(artifact)
         .build();
@@ -343,9 +372,13 @@ fn line_text(text: &str, line: u32) -> Option<&str> {
 /// message when the file's text is not in the report, e.g. telemetry), and
 /// the occurrence counts earlier findings with the same hash (from 1).
 pub fn fingerprints(report: &Report) -> Vec<String> {
+    fingerprints_of(&report.findings, report)
+}
+
+/// Fingerprints of `findings`, with the file texts of `report`.
+fn fingerprints_of(findings: &[Finding], report: &Report) -> Vec<String> {
     let mut seen: HashMap<String, u32> = HashMap::new();
-    report
-        .findings
+    findings
         .iter()
         .map(|f| {
             let anchor = report
@@ -385,6 +418,19 @@ mod tests {
         assert_eq!(path_to_uri("c:/x.py"), "c%3A/x.py");
         assert_eq!(path_to_uri("é.py"), "%C3%A9.py");
         assert_eq!(path_to_uri("100%.py"), "100%25.py");
+    }
+
+    #[test]
+    fn absolute_paths_become_file_uris_without_a_base() {
+        let loc = artifact_location("/tmp/my tasks/manifest.json");
+        assert_eq!(
+            loc.uri.as_deref(),
+            Some("file:///tmp/my%20tasks/manifest.json")
+        );
+        assert_eq!(loc.uri_base_id, None);
+        let loc = artifact_location("src/a.py");
+        assert_eq!(loc.uri.as_deref(), Some("src/a.py"));
+        assert_eq!(loc.uri_base_id.as_deref(), Some(SRCROOT));
     }
 
     #[test]
