@@ -61,7 +61,10 @@ pub fn check(changes: &ChangeSet, settings: &Settings) -> Report {
         })
         .partition(|r| r.as_query().is_some());
     // Declarative rules run in one query pass (see `query`), not the walk.
-    let queries = QueryPass::new(query_rules.iter().filter_map(|&r| r.as_query()).collect());
+    let queries = QueryPass::new(
+        query_rules.iter().filter_map(|&r| r.as_query()).collect(),
+        changes.mode == Mode::All,
+    );
     let needles: Vec<Vec<u8>> = ast_rules
         .iter()
         .flat_map(|r| r.needles(&settings.options))

@@ -99,7 +99,15 @@ fn chunks(bytes: &[u8]) -> Vec<Chunk> {
                 let rest = &bytes[i + indent..];
                 if starts_with_word(rest, b"import") || starts_with_word(rest, b"from") {
                     if let Some(last) = out.last_mut() {
-                        last.has_import = true;
+                        // Module-level imports, also inside a top-level
+                        // `try`/`if`/`with` block; not the local imports of
+                        // a `def` or `class`, which bind in that scope only.
+                        let head = &bytes[last.start..];
+                        let module_level = indent == 0
+                            || [&b"try"[..], b"if", b"with", b"for", b"while"]
+                                .iter()
+                                .any(|w| starts_with_word(head, w));
+                        last.has_import |= module_level;
                     }
                 }
             }

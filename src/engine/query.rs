@@ -103,7 +103,10 @@ pub struct QueryPass {
 }
 
 impl QueryPass {
-    pub fn new(rules: Vec<&'static QueryRule>) -> Self {
+    /// `combine`: concatenate the rules' queries into one, for one pass per
+    /// file. Worth its compile time (a few ms per rule) on full scans; diff
+    /// modes look at a few changed rows and reuse each rule's own query.
+    pub fn new(rules: Vec<&'static QueryRule>, combine: bool) -> Self {
         let finders_of = |list: &[Vec<u8>]| -> Vec<Finder<'static>> {
             list.iter().map(|n| Finder::new(n).into_owned()).collect()
         };
@@ -111,7 +114,7 @@ impl QueryPass {
         let unless = rules.iter().map(|r| finders_of(r.unless_list())).collect();
         let indexed: Vec<(usize, &'static QueryRule)> = rules.iter().copied().enumerate().collect();
         let mut groups = Vec::new();
-        if rules.len() > 1 {
+        if combine && rules.len() > 1 {
             let source: String = rules
                 .iter()
                 .map(|r| format!("{}\n", r.query_text()))
@@ -299,7 +302,7 @@ pub fn check_snippet(rule: &'static QueryRule, code: &str) -> Vec<RawFinding> {
     let Some(tree) = parser.parse(code, None) else {
         return Vec::new();
     };
-    let pass = QueryPass::new(vec![rule]);
+    let pass = QueryPass::new(vec![rule], false);
     let active = pass.active(None, code.as_bytes());
     let options = crate::settings::RuleOptions::default();
     let mut cx = AstContext::new(code.as_bytes(), tree.root_node(), &options);
