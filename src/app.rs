@@ -13,24 +13,38 @@ use std::path::{Component, Path, PathBuf};
 
 pub fn check(args: &CheckArgs) -> Result<i32> {
     let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
-    let settings = resolve::settings(
-        &cwd,
-        &Overrides {
-            config: args.config.clone(),
-            select: args.select.clone(),
-            ignore: args.ignore.clone(),
-            manifest: args.manifest.clone(),
-            agent_config: args.agent_config.clone(),
-            rules_dir: args.rules_dir.clone(),
-        },
-    )?;
+    // Selecting the change (git) does not depend on the settings: it runs
+    // while the configuration and the rules load. A settings error is still
+    // the one reported first.
+    let (settings, changes) = std::thread::scope(|scope| {
+        let changes = scope.spawn(|| select_change(args, &cwd));
+        let settings = resolve::settings(
+            &cwd,
+            &Overrides {
+                config: args.config.clone(),
+                select: args.select.clone(),
+                ignore: args.ignore.clone(),
+                manifest: args.manifest.clone(),
+                agent_config: args.agent_config.clone(),
+                rules_dir: args.rules_dir.clone(),
+            },
+        );
+        let changes = changes.join().unwrap_or_else(|_| {
+            Err(Error::usage(
+                "selecting the change failed unexpectedly",
+                None,
+            ))
+        });
+        (settings, changes)
+    });
+    let settings = settings?;
     if args.sarif_category.is_some() && args.format != Format::Sarif {
         return Err(Error::usage(
             "`--sarif-category` only applies to `--format sarif`",
             Some("add `--format sarif`, or drop `--sarif-category`".to_string()),
         ));
     }
-    let mut changes = select_change(args, &cwd)?;
+    let mut changes = changes?;
     let before = changes.files.len();
     changes.files.retain(|f| settings.includes(&f.path));
     let excluded = before - changes.files.len();
