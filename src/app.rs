@@ -21,11 +21,11 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
         let settings = resolve::settings(
             &cwd,
             &Overrides {
-                config: args.config.clone(),
+                config: args.inputs.config.clone(),
                 select: args.select.clone(),
                 ignore: args.ignore.clone(),
-                manifest: args.manifest.clone(),
-                agent_config: args.agent_config.clone(),
+                manifest: args.inputs.manifest.clone(),
+                agent_config: args.inputs.agent_config.clone(),
                 rules_dir: args.rules_dir.clone(),
             },
         );
@@ -412,11 +412,11 @@ pub fn audit(args: &AuditArgs) -> Result<i32> {
     let settings = resolve::settings(
         &cwd,
         &Overrides {
-            config: args.config.clone(),
+            config: args.inputs.config.clone(),
             select: args.select.clone(),
             ignore: args.ignore.clone(),
-            manifest: args.manifest.clone(),
-            agent_config: args.agent_config.clone(),
+            manifest: args.inputs.manifest.clone(),
+            agent_config: args.inputs.agent_config.clone(),
             rules_dir: None,
         },
     )?;

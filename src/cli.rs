@@ -139,16 +139,8 @@ pub struct CheckArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
-    /// Read this configuration file (`agentlint.toml`, or a
-    /// `pyproject.toml` with `[tool.agentlint]`) instead of searching for one.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// The task manifest (JSON) for the change-set rules.
-    #[arg(long, value_name = "FILE")]
-    pub manifest: Option<PathBuf>,
-    /// The agent's `agent_config.yaml`.
-    #[arg(long, value_name = "FILE")]
-    pub agent_config: Option<PathBuf>,
+    #[command(flatten)]
+    pub inputs: PolicyInputs,
     /// Also list the findings that suppression comments silenced.
     #[arg(long)]
     pub show_suppressed: bool,
@@ -195,15 +187,8 @@ pub struct AuditArgs {
     /// Read every input as this format instead of detecting it.
     #[arg(long, value_enum, default_value = "auto")]
     pub telemetry_format: TelemetryFormatArg,
-    /// Read this configuration file instead of searching for one.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// The task manifest (JSON): task order and targets for the ordering checks.
-    #[arg(long, value_name = "FILE")]
-    pub manifest: Option<PathBuf>,
-    /// The agent's `agent_config.yaml`: workspace, shell and network rules, checkpoints.
-    #[arg(long, value_name = "FILE")]
-    pub agent_config: Option<PathBuf>,
+    #[command(flatten)]
+    pub inputs: PolicyInputs,
     /// Exit with 1 when a finding is at least this severe.
     #[arg(long, value_enum, default_value = "warning", value_name = "SEVERITY")]
     pub fail_on: FailOn,
@@ -222,4 +207,20 @@ pub struct AuditArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// The files that describe the team's policy, shared by `check` and `audit`.
+#[derive(Debug, Args)]
+pub struct PolicyInputs {
+    /// Read this configuration file (`agentlint.toml`, or a
+    /// `pyproject.toml` with `[tool.agentlint]`) instead of searching for one.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The task manifest (JSON): task targets, budgets and order.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// The agent's `agent_config.yaml`: forbidden patterns, workspace, shell
+    /// and network rules, checkpoints.
+    #[arg(long, value_name = "FILE")]
+    pub agent_config: Option<PathBuf>,
 }

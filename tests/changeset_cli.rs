@@ -2,25 +2,11 @@
 //! task manifest and an agent_config.yaml, checked by the binary.
 
 use serde_json::Value;
+mod support;
+
 use std::path::Path;
 use std::process::Command;
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .status()
-        .expect("git runs");
-    assert!(status.success(), "git {args:?}");
-}
+use support::git;
 
 fn write(dir: &Path, path: &str, text: &str) {
     let full = dir.join(path);

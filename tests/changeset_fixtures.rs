@@ -13,25 +13,10 @@
 use agentlint::change::git::Repo;
 use agentlint::config::resolve::{self, Overrides};
 use agentlint::engine;
-use std::path::Path;
-use std::process::Command;
+mod support;
 
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .status()
-        .expect("git runs");
-    assert!(status.success(), "git {args:?}");
-}
+use std::path::Path;
+use support::git;
 
 fn copy_tree(from: &Path, to: &Path) {
     if !from.is_dir() {
