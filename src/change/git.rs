@@ -68,6 +68,17 @@ fn run(mut cmd: Command, what: &str) -> Result<Vec<u8>> {
     Ok(output.stdout)
 }
 
+/// A revision argument git could take for an option.
+fn check_revision(reference: &str) -> Result<()> {
+    if reference.starts_with('-') || reference.is_empty() {
+        return Err(Error::usage(
+            format!("`{reference}` is not a git revision"),
+            Some("pass a branch, tag or commit, e.g. `--since main`".into()),
+        ));
+    }
+    Ok(())
+}
+
 fn not_a_repository(dir: &Path) -> Error {
     Error::usage(
         format!("`{}` is not inside a git repository", dir.display()),
@@ -177,12 +188,7 @@ impl Repo {
     }
 
     fn merge_base(&self, reference: &str) -> Result<String> {
-        if reference.starts_with('-') || reference.is_empty() {
-            return Err(Error::usage(
-                format!("`{reference}` is not a git revision"),
-                Some("pass a branch, tag or commit, e.g. `--since main`".into()),
-            ));
-        }
+        check_revision(reference)?;
         let mut cmd = self.command();
         cmd.args(["merge-base", reference, "HEAD"]);
         match run(cmd, "merge-base") {
@@ -248,44 +254,52 @@ impl Repo {
     /// Changes from the merge-base of `reference` and HEAD to the working
     /// tree, plus untracked files that are not ignored.
     pub fn since(mut self, reference: &str) -> Result<ChangeSet> {
-        // Untracked files and configured filters do not depend on the
-        // merge-base: ask for them while the merge-base is computed.
+        check_revision(reference)?;
+        // Untracked files do not depend on the diff, and the configured
+        // filters must be known (and emptied) before git compares the
+        // working tree: ask for both at once.
         let mut ls_files = self.command();
         ls_files.args(["ls-files", "--others", "--exclude-standard", "-z", "--"]);
-        let filter_query = self.filter_query();
+        let mut filter_query = self.filter_query();
         let spawn_failed = |what: &str| Error::Git {
             what: what.into(),
             stderr: "the thread running git panicked".into(),
             help: None,
         };
-        let (tracked, untracked) = std::thread::scope(|scope| {
+        let (diff, untracked) = std::thread::scope(|scope| {
             let untracked = scope.spawn(move || run(ls_files, "ls-files"));
-            let filters = scope.spawn(move || {
-                let mut cmd = filter_query;
-                cmd.output().map(|o| o.stdout)
+            let listing = filter_query.output().map_err(|e| Error::Git {
+                what: "config".into(),
+                stderr: e.to_string(),
+                help: Some("is git installed and on PATH?".into()),
             });
-            let tracked = (|| {
-                let base = self.merge_base(reference)?;
-                let listing = filters
-                    .join()
-                    .map_err(|_| spawn_failed("config"))?
-                    .map_err(|e| Error::Git {
-                        what: "config".into(),
-                        stderr: e.to_string(),
-                        help: None,
-                    })?;
-                self.neutralize_filters(&listing);
+            let diff = listing.and_then(|listing| {
+                self.neutralize_filters(&listing.stdout);
+                // `diff --merge-base REF` finds the merge-base itself: one
+                // git process instead of two on the critical path.
                 let mut cmd = self.command();
                 Self::diff_args(&mut cmd);
-                cmd.args([base.as_str(), "--"]);
-                Ok::<_, Error>((base, run(cmd, "diff")?))
-            })();
+                cmd.args(["--merge-base", reference, "--"]);
+                match run(cmd, "diff") {
+                    Ok(diff) => Ok(diff),
+                    // No single merge-base (a missing ref, a shallow clone, or
+                    // a criss-cross history git refuses to pick from): ask
+                    // merge-base, which explains or picks one.
+                    Err(_) => {
+                        let base = self.merge_base(reference)?;
+                        let mut cmd = self.command();
+                        Self::diff_args(&mut cmd);
+                        cmd.args([base.as_str(), "--"]);
+                        run(cmd, "diff")
+                    }
+                }
+            });
             let untracked = untracked
                 .join()
                 .unwrap_or_else(|_| Err(spawn_failed("ls-files")));
-            (tracked, untracked)
+            (diff, untracked)
         });
-        let (base, diff) = tracked?;
+        let diff = diff?;
         let untracked = untracked?;
         let mut files: Vec<ChangedFile> =
             unidiff::parse(&diff).into_iter().map(|d| d.file).collect();
@@ -299,7 +313,6 @@ impl Repo {
             root: self.root,
             mode: Mode::Since {
                 reference: reference.to_string(),
-                merge_base: base,
             },
             files,
             notices: Vec::new(),

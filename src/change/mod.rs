@@ -160,10 +160,7 @@ impl ChangedFile {
 /// How the change was selected, for the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
-    Since {
-        reference: String,
-        merge_base: String,
-    },
+    Since { reference: String },
     Staged,
     Diff,
     All,

@@ -218,7 +218,7 @@ fn check_file(
     }
     let walk = !dispatcher.is_empty()
         && (!rules.prefilter || rules.finders.iter().any(|f| f.find(&bytes).is_some()));
-    let active = rules.queries.active(Some(&file.path), &bytes);
+    let mut active = rules.queries.active(Some(&file.path), &[&bytes], &bytes);
     let query = active.contains(&true);
     if !walk && !query {
         return FileResult {
@@ -232,11 +232,23 @@ fn check_file(
         };
     }
     let source = Source::from_bytes(file.path.clone(), bytes);
-    let Some(tree) = parse(parser, source.text.as_bytes(), &file.lines) else {
+    let text = source.text.as_bytes();
+    let Some((tree, parsed)) = parse(parser, text, &file.lines) else {
         return skipped(file, SkipReason::Unreadable("the parser gave up".into()));
     };
+    if query {
+        if let Some(ranges) = &parsed {
+            // A query only sees the parsed parts: its needles must be there.
+            let parts: Vec<&[u8]> = ranges
+                .iter()
+                .map(|r| &text[r.start_byte..r.end_byte])
+                .collect();
+            active = rules.queries.active(Some(&file.path), &parts, text);
+        }
+    }
+    let query = active.contains(&true);
     let root = tree.root_node();
-    let mut cx = AstContext::new(source.text.as_bytes(), root, &settings.options);
+    let mut cx = AstContext::new(text, root, &settings.options);
     if walk {
         dispatcher.walk(root, &mut cx);
     }
@@ -267,7 +279,12 @@ fn check_file(
 
 /// Parses the parts of a file that can hold findings on its changed lines
 /// (see `partial`), or the whole file; the parser is left whole-file.
-fn parse(parser: &mut Parser, text: &[u8], lines: &ChangedLines) -> Option<tree_sitter::Tree> {
+/// Returns the tree and, for a partial parse, the ranges it covers.
+fn parse(
+    parser: &mut Parser,
+    text: &[u8],
+    lines: &ChangedLines,
+) -> Option<(tree_sitter::Tree, Option<Vec<tree_sitter::Range>>)> {
     if let Some(ranges) = partial::included_ranges(text, lines) {
         let tree = parser
             .set_included_ranges(&ranges)
@@ -276,10 +293,10 @@ fn parse(parser: &mut Parser, text: &[u8], lines: &ChangedLines) -> Option<tree_
         let _ = parser.set_included_ranges(&[]);
         // A syntax error in the parts may come from a wrong cut: parse it all.
         if let Some(tree) = tree.filter(|t| !t.root_node().has_error()) {
-            return Some(tree);
+            return Some((tree, Some(ranges)));
         }
     }
-    parser.parse(text, None)
+    parser.parse(text, None).map(|tree| (tree, None))
 }
 
 /// Turns a rule's byte-span finding into a positioned one.

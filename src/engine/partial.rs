@@ -176,17 +176,55 @@ pub fn included_ranges(bytes: &[u8], changed: &ChangedLines) -> Option<Vec<Range
             .partition_point(|c| c.start_row <= row)
             .saturating_sub(1)
     };
+    // The blank rows that end a chunk belong to no statement (a node ends
+    // at its last token), so a change there, such as the blank lines before
+    // an appended function, need not pull in the class above it.
+    let mut blank_tail: Vec<Option<usize>> = vec![None; chunks.len()];
+    let mut tail_start = |c: usize| -> usize {
+        *blank_tail[c].get_or_insert_with(|| {
+            let start = chunks[c].start;
+            let end = chunks.get(c + 1).map_or(bytes.len(), |n| n.start);
+            match bytes[start..end]
+                .iter()
+                .rposition(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0x0c))
+            {
+                // The row after the one holding the last non-blank byte.
+                Some(p) => {
+                    chunks[c].start_row
+                        + memchr::memchr_iter(b'\n', &bytes[start..start + p]).count()
+                        + 1
+                }
+                None => chunks[c].start_row,
+            }
+        })
+    };
     for &(first, last) in ranges {
-        let (a, b) = (
-            chunk_of(first.saturating_sub(1) as usize),
-            chunk_of(last.saturating_sub(1) as usize),
+        let (mut first_row, last_row) = (
+            first.saturating_sub(1) as usize,
+            last.saturating_sub(1) as usize,
         );
+        // Skip leading rows that lie in a chunk's blank tail.
+        while first_row <= last_row {
+            let c = chunk_of(first_row);
+            if first_row < tail_start(c) {
+                break;
+            }
+            first_row = chunks.get(c + 1).map_or(usize::MAX, |n| n.start_row);
+        }
+        if first_row > last_row {
+            continue;
+        }
+        let (a, b) = (chunk_of(first_row), chunk_of(last_row));
         wanted[a..=b].iter_mut().for_each(|w| *w = true);
     }
     for &d in deletions {
         // Lines were deleted between line d and d + 1 (1-based).
-        wanted[chunk_of(d.saturating_sub(1) as usize)] = true;
-        wanted[chunk_of(d as usize)] = true;
+        for row in [d.saturating_sub(1) as usize, d as usize] {
+            let c = chunk_of(row);
+            if row < tail_start(c) {
+                wanted[c] = true;
+            }
+        }
     }
     for (i, c) in chunks.iter().enumerate() {
         wanted[i] |= c.has_import;
@@ -288,5 +326,39 @@ mod tests {
         assert!(ranges[1].end_point.row <= 202);
         // Everything changed: parse it all.
         assert!(included_ranges(src.as_bytes(), &ChangedLines::All).is_none());
+    }
+
+    /// Rows (0-based) of the starts of the ranges a change would parse;
+    /// `None`: the whole file (here: the class, most of the file, is needed).
+    fn parsed_rows(src: &str, ranges: Vec<(u32, u32)>, deletions: Vec<u32>) -> Option<Vec<usize>> {
+        let changed = ChangedLines::Lines { ranges, deletions };
+        included_ranges(src.as_bytes(), &changed)
+            .map(|parts| parts.iter().map(|r| r.start_point.row).collect())
+    }
+
+    #[test]
+    fn blank_lines_ending_a_statement_do_not_pull_it_in() {
+        // Line 1: import; lines 2-1202: a class (a method per 4 lines, with a
+        // blank line inside each); 1203-1204 blank; 1205-1206 a new function.
+        let mut src = String::from("import os\nclass C:\n");
+        for i in 0..300 {
+            src.push_str(&format!(
+                "    def m{i}(self):\n        x = {i}\n\n        return x\n"
+            ));
+        }
+        src.push_str("\n\ndef added():\n    pass\n");
+        // The diff of an appended function starts on the blank lines.
+        assert_eq!(
+            parsed_rows(&src, vec![(1203, 1206)], vec![]),
+            Some(vec![0, 1204])
+        );
+        // Only blank lines added, or deleted after the class: only imports.
+        assert_eq!(parsed_rows(&src, vec![(1203, 1204)], vec![]), Some(vec![0]));
+        assert_eq!(parsed_rows(&src, vec![], vec![1203]), Some(vec![0]));
+        // The class's last line, a blank line between two statements of a
+        // method, and a deletion at the class's end are the class's.
+        assert_eq!(parsed_rows(&src, vec![(1202, 1203)], vec![]), None);
+        assert_eq!(parsed_rows(&src, vec![(5, 5)], vec![]), None);
+        assert_eq!(parsed_rows(&src, vec![], vec![1202]), None);
     }
 }

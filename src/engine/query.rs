@@ -1,9 +1,10 @@
-//! The query pass: every selected declarative rule (rules/*.toml) runs in
-//! one `QueryCursor` pass over the tree the engine already parsed for the
-//! walk. The rules' queries are concatenated into one combined `Query`, so
-//! N declarative rules cost one pass, not N; a match's pattern index tells
-//! which rule it belongs to. The pass only runs on files where at least one
-//! declarative rule applies (path globs) and its needles occur.
+//! The query pass: the selected declarative rules (rules/*.toml) run over
+//! the tree the engine already parsed for the walk. On full scans their
+//! queries are concatenated into one combined `Query`, so N declarative
+//! rules cost one pass, not N; a match's pattern index tells which rule it
+//! belongs to. In diff modes each rule keeps its own query, compiled the
+//! first time a file needs it. A rule only runs on a file its path globs
+//! accept and whose parsed parts hold one of its needles.
 //!
 //! Why not register node kinds with the walk: the walk deliberately does
 //! not enter expressions (no statement rule needs them, and skipping them
@@ -22,6 +23,7 @@ use crate::rule::{AstContext, RawFinding};
 use crate::rules::declarative::{Piece, QueryRule};
 use memchr::memmem::Finder;
 use std::ops::Range;
+use std::sync::OnceLock;
 use tree_sitter::{Node, Point, Query, QueryCursor, StreamingIterator};
 
 enum GroupQuery {
@@ -40,6 +42,7 @@ struct Member {
     message: Vec<Option<u32>>,
 }
 
+/// One compiled query and the rules its patterns belong to.
 struct Group {
     query: GroupQuery,
     /// Pattern index -> index into `members`.
@@ -55,18 +58,26 @@ impl Group {
         }
     }
 
-    fn new(query: GroupQuery, rules: &[(usize, &'static QueryRule)]) -> Option<Group> {
+    /// `starts[i]`: where member `i`'s patterns start in the query source.
+    fn new(
+        query: GroupQuery,
+        rules: &[(usize, &'static QueryRule)],
+        starts: &[usize],
+    ) -> Option<Group> {
         let mut group = Group {
             query,
             pattern_member: Vec::new(),
             members: Vec::new(),
         };
         let q = group.query();
-        let mut pattern_member = Vec::new();
+        let pattern_member = (0..q.pattern_count())
+            .map(|pattern| {
+                let at = q.start_byte_for_pattern(pattern);
+                starts.partition_point(|&s| s <= at).saturating_sub(1)
+            })
+            .collect();
         let mut members = Vec::new();
         for (index, rule) in rules {
-            let member_ix = members.len();
-            pattern_member.extend(std::iter::repeat_n(member_ix, rule.query().pattern_count()));
             let message = rule
                 .message()
                 .iter()
@@ -84,12 +95,47 @@ impl Group {
                 message,
             });
         }
-        if pattern_member.len() != q.pattern_count() {
-            return None;
-        }
         group.pattern_member = pattern_member;
         group.members = members;
         Some(group)
+    }
+}
+
+/// A group compiled on first use: a diff whose changed statements hold
+/// none of a rule's needles never compiles that rule's query.
+struct LazyGroup {
+    /// Its rules, as indices into `QueryPass::rules`.
+    rules: Vec<usize>,
+    /// The concatenated source, when several rules share one query.
+    combined: Option<String>,
+    compiled: OnceLock<Option<Group>>,
+}
+
+impl LazyGroup {
+    fn get(&self, all: &[&'static QueryRule]) -> Option<&Group> {
+        self.compiled
+            .get_or_init(|| {
+                let rules: Vec<(usize, &'static QueryRule)> =
+                    self.rules.iter().map(|&i| (i, all[i])).collect();
+                match &self.combined {
+                    Some(source) => {
+                        let mut starts = Vec::with_capacity(rules.len());
+                        let mut at = 0;
+                        for (_, rule) in &rules {
+                            starts.push(at);
+                            at += rule.query_text().len() + 1;
+                        }
+                        let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+                        let query = Query::new(&language, source).ok()?;
+                        Group::new(GroupQuery::Combined(query), &rules, &starts)
+                    }
+                    None => {
+                        let (_, rule) = *rules.first()?;
+                        Group::new(GroupQuery::Single(rule.query()?), &rules, &[0])
+                    }
+                }
+            })
+            .as_ref()
     }
 }
 
@@ -99,42 +145,39 @@ pub struct QueryPass {
     finders: Vec<Vec<Finder<'static>>>,
     /// Per rule: byte strings that exempt a whole file.
     unless: Vec<Vec<Finder<'static>>>,
-    groups: Vec<Group>,
+    groups: Vec<LazyGroup>,
 }
 
 impl QueryPass {
     /// `combine`: concatenate the rules' queries into one, for one pass per
-    /// file. Worth its compile time (a few ms per rule) on full scans; diff
-    /// modes look at a few changed rows and reuse each rule's own query.
+    /// file. Worth its compile time on full scans; diff modes look at a few
+    /// changed statements and compile each rule's own query only when a
+    /// file needs it.
     pub fn new(rules: Vec<&'static QueryRule>, combine: bool) -> Self {
         let finders_of = |list: &[Vec<u8>]| -> Vec<Finder<'static>> {
             list.iter().map(|n| Finder::new(n).into_owned()).collect()
         };
         let finders = rules.iter().map(|r| finders_of(r.needle_list())).collect();
         let unless = rules.iter().map(|r| finders_of(r.unless_list())).collect();
-        let indexed: Vec<(usize, &'static QueryRule)> = rules.iter().copied().enumerate().collect();
-        let mut groups = Vec::new();
-        if combine && rules.len() > 1 {
+        let groups = if combine && rules.len() > 1 {
             let source: String = rules
                 .iter()
                 .map(|r| format!("{}\n", r.query_text()))
                 .collect();
-            let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
-            if let Some(group) = Query::new(&language, &source)
-                .ok()
-                .and_then(|q| Group::new(GroupQuery::Combined(q), &indexed))
-            {
-                groups.push(group);
-            }
-        }
-        if groups.is_empty() {
-            // One rule, or (never seen) queries that do not combine: one
-            // pass per rule, each with its own compiled query.
-            groups = indexed
-                .iter()
-                .filter_map(|&(i, rule)| Group::new(GroupQuery::Single(rule.query()), &[(i, rule)]))
-                .collect();
-        }
+            vec![LazyGroup {
+                rules: (0..rules.len()).collect(),
+                combined: Some(source),
+                compiled: OnceLock::new(),
+            }]
+        } else {
+            (0..rules.len())
+                .map(|i| LazyGroup {
+                    rules: vec![i],
+                    combined: None,
+                    compiled: OnceLock::new(),
+                })
+                .collect()
+        };
         QueryPass {
             rules,
             finders,
@@ -152,17 +195,29 @@ impl QueryPass {
         self.groups.len()
     }
 
+    /// How many queries were compiled so far (for tests of laziness).
+    pub fn compiled(&self) -> usize {
+        self.groups
+            .iter()
+            .filter(|g| g.compiled.get().is_some())
+            .count()
+    }
+
     /// Which rules may fire on this file: their globs accept the path (not
-    /// checked when `path` is `None`), one of their needles occurs and none
-    /// of their `unless-file-contains` strings does.
-    pub fn active(&self, path: Option<&str>, bytes: &[u8]) -> Vec<bool> {
+    /// checked when `path` is `None`), one of their needles occurs in
+    /// `searched` (the parts of the file that are parsed) and none of their
+    /// `unless-file-contains` strings occurs in the `whole` file.
+    pub fn active(&self, path: Option<&str>, searched: &[&[u8]], whole: &[u8]) -> Vec<bool> {
         self.rules
             .iter()
             .zip(self.finders.iter().zip(&self.unless))
             .map(|(rule, (finders, unless))| {
                 path.is_none_or(|p| rule.applies_to(p))
-                    && (finders.is_empty() || finders.iter().any(|f| f.find(bytes).is_some()))
-                    && !unless.iter().any(|f| f.find(bytes).is_some())
+                    && (finders.is_empty()
+                        || finders
+                            .iter()
+                            .any(|f| searched.iter().any(|part| f.find(part).is_some())))
+                    && !unless.iter().any(|f| f.find(whole).is_some())
             })
             .collect()
     }
@@ -183,10 +238,15 @@ impl QueryPass {
             None => cursor.set_byte_range(0..usize::MAX),
         };
         let mut found: Vec<(usize, RawFinding)> = Vec::new();
-        for group in &self.groups {
-            if !group.members.iter().any(|m| active[m.rule]) {
+        for lazy in &self.groups {
+            if !lazy.rules.iter().any(|&r| active[r]) {
                 continue;
             }
+            // A query that does not compile (a shipped rule's, which a test
+            // rules out; user rules are compiled when loaded) finds nothing.
+            let Some(group) = lazy.get(&self.rules) else {
+                continue;
+            };
             let mut matches = cursor.matches(group.query(), root, text);
             while let Some(m) = matches.next() {
                 let Some(member) = group
@@ -303,7 +363,7 @@ pub fn check_snippet(rule: &'static QueryRule, code: &str) -> Vec<RawFinding> {
         return Vec::new();
     };
     let pass = QueryPass::new(vec![rule], false);
-    let active = pass.active(None, code.as_bytes());
+    let active = pass.active(None, &[code.as_bytes()], code.as_bytes());
     let options = crate::settings::RuleOptions::default();
     let mut cx = AstContext::new(code.as_bytes(), tree.root_node(), &options);
     let mut cursor = QueryCursor::new();

@@ -1,5 +1,8 @@
 //! Declarative rules: rule definitions as data (`rules/*.toml`), compiled
-//! once into tree-sitter queries before any file is read.
+//! into tree-sitter queries. A user's rule file is compiled and checked
+//! before any file is read; a shipped rule's query (checked by a test) is
+//! compiled on first use, since tree-sitter's query analysis costs 1-3 ms
+//! per query and a diff often needs none of them.
 //!
 //! Two layers, as in ast-grep's rule config: `RuleFile` is what the user
 //! wrote (serde, unknown keys rejected, spans kept), `QueryRule` is the
@@ -120,10 +123,12 @@ pub struct QueryRule {
     meta: &'static RuleMeta,
     origin: Origin,
     query_text: String,
-    query: Query,
+    /// Compiled at load for user rules, on first use for shipped ones.
+    query: OnceLock<Option<Query>>,
     anchor: String,
     scope: Option<String>,
-    not_inside: Option<Query>,
+    not_inside_text: Option<String>,
+    not_inside: OnceLock<Option<Query>>,
     needles: Vec<Vec<u8>>,
     unless: Vec<Vec<u8>>,
     files: Option<GlobSet>,
@@ -157,8 +162,12 @@ impl QueryRule {
     pub fn query_text(&self) -> &str {
         &self.query_text
     }
-    pub fn query(&self) -> &Query {
-        &self.query
+    /// The compiled query; `None` only if a shipped rule's query does not
+    /// compile, which a test rules out.
+    pub fn query(&self) -> Option<&Query> {
+        self.query
+            .get_or_init(|| Query::new(&python(), &self.query_text).ok())
+            .as_ref()
     }
     pub fn anchor(&self) -> &str {
         &self.anchor
@@ -167,7 +176,13 @@ impl QueryRule {
         self.scope.as_deref()
     }
     pub fn not_inside(&self) -> Option<&Query> {
-        self.not_inside.as_ref()
+        self.not_inside
+            .get_or_init(|| {
+                self.not_inside_text
+                    .as_ref()
+                    .and_then(|text| Query::new(&python(), text).ok())
+            })
+            .as_ref()
     }
     pub fn needle_list(&self) -> &[Vec<u8>] {
         &self.needles
@@ -305,6 +320,111 @@ fn compile(
         ));
     }
 
+    let message = parse_template(file.message.get_ref());
+    // Shipped rules name their anchor and are validated by a test: their
+    // queries compile on first use, so a run that never needs one (a diff
+    // mode with no print, assert or comment in the changed statements)
+    // never pays tree-sitter's query analysis (1-3 ms each).
+    let checked = match (&origin, &file.anchor) {
+        (Origin::Shipped(_), Some(anchor)) => Checked {
+            query: OnceLock::new(),
+            anchor: anchor.get_ref().trim_start_matches('@').to_string(),
+            scope: file
+                .scope
+                .as_ref()
+                .map(|s| s.get_ref().trim_start_matches('@').to_string()),
+            not_inside: OnceLock::new(),
+        },
+        _ => check_query(name, text, &file, &message)?,
+    };
+
+    let mut needles = Vec::new();
+    for needle in &file.needles {
+        if needle.get_ref().is_empty() {
+            return Err(err(
+                needle.span(),
+                "an empty needle matches every file".into(),
+                "empty",
+                Some("remove it, or drop `needles` to run the rule on every file".into()),
+            ));
+        }
+        needles.push(needle.get_ref().as_bytes().to_vec());
+    }
+    let mut unless = Vec::new();
+    for exempt in &file.unless_file_contains {
+        if exempt.get_ref().is_empty() {
+            return Err(err(
+                exempt.span(),
+                "an empty string is in every file: the rule would never run".into(),
+                "empty",
+                None,
+            ));
+        }
+        unless.push(exempt.get_ref().as_bytes().to_vec());
+    }
+    let files = glob_set(name, text, &file.files)?;
+    let ignores = glob_set(name, text, &file.ignores)?;
+
+    let docs = file.documentation.get_ref().trim();
+    if docs.is_empty() {
+        return Err(err(
+            file.documentation.span(),
+            "the documentation is empty".into(),
+            "empty",
+            Some(
+                "write `## What it does`, `## Why is this bad?`, `## Example` and `## Not flagged`"
+                    .into(),
+            ),
+        ));
+    }
+    // `RuleMeta::docs_text` strips one leading space per line (doc comments).
+    let docs: String = docs.lines().map(|line| format!(" {line}\n")).collect();
+    let summary = file
+        .summary
+        .clone()
+        .unwrap_or_else(|| file.message.get_ref().clone());
+    let meta: &'static RuleMeta = Box::leak(Box::new(RuleMeta {
+        id: leak(id.clone()),
+        scope: Scope::Python,
+        default_severity: file.severity,
+        summary: leak(summary),
+        docs: leak(docs),
+    }));
+    taken.insert(id, origin.to_string());
+    Ok(QueryRule {
+        meta,
+        origin,
+        query_text: file.query.get_ref().clone(),
+        query: checked.query,
+        anchor: checked.anchor,
+        scope: checked.scope,
+        not_inside_text: file.not_inside.map(|q| q.into_inner()),
+        not_inside: checked.not_inside,
+        needles,
+        unless,
+        files,
+        ignores,
+        message,
+        help: file.help,
+        valid: file.valid,
+        invalid: file.invalid,
+    })
+}
+
+/// The query-dependent parts of a rule, validated against the compiled
+/// queries.
+struct Checked {
+    query: OnceLock<Option<Query>>,
+    anchor: String,
+    scope: Option<String>,
+    not_inside: OnceLock<Option<Query>>,
+}
+
+/// Compiles the rule's queries and checks every capture it names.
+fn check_query(name: &str, text: &str, file: &RuleFile, message: &[Piece]) -> Result<Checked> {
+    let err = |span: Range<usize>, message: String, label: &str, help: Option<String>| {
+        Error::input(name, text.to_string(), span, message, label, help)
+    };
     let query = compile_query(name, text, &file.query, "query")?;
     let captures = query.capture_names();
     let anchor = match &file.anchor {
@@ -393,8 +513,7 @@ fn compile(
         None => None,
     };
 
-    let message = parse_template(file.message.get_ref());
-    for piece in &message {
+    for piece in message {
         if let Piece::Capture(capture) = piece {
             if query.capture_index_for_name(capture).is_none() {
                 let at = file
@@ -414,75 +533,11 @@ fn compile(
         }
     }
 
-    let mut needles = Vec::new();
-    for needle in &file.needles {
-        if needle.get_ref().is_empty() {
-            return Err(err(
-                needle.span(),
-                "an empty needle matches every file".into(),
-                "empty",
-                Some("remove it, or drop `needles` to run the rule on every file".into()),
-            ));
-        }
-        needles.push(needle.get_ref().as_bytes().to_vec());
-    }
-    let mut unless = Vec::new();
-    for exempt in &file.unless_file_contains {
-        if exempt.get_ref().is_empty() {
-            return Err(err(
-                exempt.span(),
-                "an empty string is in every file: the rule would never run".into(),
-                "empty",
-                None,
-            ));
-        }
-        unless.push(exempt.get_ref().as_bytes().to_vec());
-    }
-    let files = glob_set(name, text, &file.files)?;
-    let ignores = glob_set(name, text, &file.ignores)?;
-
-    let docs = file.documentation.get_ref().trim();
-    if docs.is_empty() {
-        return Err(err(
-            file.documentation.span(),
-            "the documentation is empty".into(),
-            "empty",
-            Some(
-                "write `## What it does`, `## Why is this bad?`, `## Example` and `## Not flagged`"
-                    .into(),
-            ),
-        ));
-    }
-    // `RuleMeta::docs_text` strips one leading space per line (doc comments).
-    let docs: String = docs.lines().map(|line| format!(" {line}\n")).collect();
-    let summary = file
-        .summary
-        .clone()
-        .unwrap_or_else(|| file.message.get_ref().clone());
-    let meta: &'static RuleMeta = Box::leak(Box::new(RuleMeta {
-        id: leak(id.clone()),
-        scope: Scope::Python,
-        default_severity: file.severity,
-        summary: leak(summary),
-        docs: leak(docs),
-    }));
-    taken.insert(id, origin.to_string());
-    Ok(QueryRule {
-        meta,
-        origin,
-        query_text: file.query.get_ref().clone(),
-        query,
+    Ok(Checked {
+        query: OnceLock::from(Some(query)),
         anchor,
         scope,
-        not_inside,
-        needles,
-        unless,
-        files,
-        ignores,
-        message,
-        help: file.help,
-        valid: file.valid,
-        invalid: file.invalid,
+        not_inside: OnceLock::from(not_inside),
     })
 }
 

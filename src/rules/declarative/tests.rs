@@ -302,3 +302,70 @@ fn only_toml_files_directly_in_the_folder_are_loaded() {
         .collect();
     assert_eq!(user, vec!["only-one"]);
 }
+
+fn shipped_query_rules() -> Vec<&'static QueryRule> {
+    shipped()
+        .expect("shipped rules load")
+        .iter()
+        .filter_map(|r| match r {
+            Registered::Ast(rule) => rule.as_query(),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn shipped_rules_pass_the_checks_user_rules_get_at_load() {
+    // Shipped rules skip the query checks at startup (their queries compile
+    // on first use); this runs those checks, as for a user's rule file.
+    for (name, text) in shipped::FILES {
+        let mut taken = builtin_ids();
+        let rule = compile(name, text, Origin::User(PathBuf::from(name)), &mut taken)
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let lazy = shipped_query_rules()
+            .into_iter()
+            .find(|r| r.meta().id == rule.meta().id)
+            .expect("the shipped rule is registered");
+        assert_eq!(lazy.anchor(), rule.anchor(), "{name}");
+        assert_eq!(lazy.scope_capture(), rule.scope_capture(), "{name}");
+        assert!(lazy.query().is_some(), "{name}: the lazy query compiles");
+        assert_eq!(
+            lazy.not_inside().is_some(),
+            rule.not_inside().is_some(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn shipped_queries_compile_only_when_a_file_needs_them() {
+    let rules = shipped_query_rules();
+    let pass = crate::engine::query::QueryPass::new(rules, false);
+    assert_eq!(
+        pass.compiled(),
+        0,
+        "nothing compiled before a file needs it"
+    );
+    let code = "def f():\n    print('x')\n";
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&python()).expect("grammar");
+    let tree = parser.parse(code, None).expect("parsed");
+    let active = pass.active(Some("pkg/mod.py"), &[code.as_bytes()], code.as_bytes());
+    assert_eq!(
+        active.iter().filter(|&&a| a).count(),
+        1,
+        "only print's needle"
+    );
+    let options = RuleOptions::default();
+    let mut cx = AstContext::new(code.as_bytes(), tree.root_node(), &options);
+    let mut cursor = tree_sitter::QueryCursor::new();
+    pass.run(
+        &active,
+        tree.root_node(),
+        &crate::change::ChangedLines::All,
+        &mut cursor,
+        &mut cx,
+    );
+    assert_eq!(cx.into_findings().len(), 1);
+    assert_eq!(pass.compiled(), 1, "only the print rule's query");
+}
