@@ -35,29 +35,43 @@ fn starts_with_word(line: &[u8], word: &[u8]) -> bool {
 fn skip_string(bytes: &[u8], i: usize) -> usize {
     let q = bytes[i];
     let n = bytes.len();
-    if bytes[i..].starts_with(&[q, q, q]) {
-        let mut j = i + 3;
-        while j < n {
-            match bytes[j] {
-                b'\\' => j += 2,
-                b if b == q && bytes[j..].starts_with(&[q, q, q]) => return j + 3,
-                _ => j += 1,
-            }
+    let triple = bytes[i..].starts_with(&[q, q, q]);
+    let mut j = i + if triple { 3 } else { 1 };
+    loop {
+        let Some(rest) = bytes.get(j..) else {
+            return n;
+        };
+        // Docstrings are a large part of a Python file: jump, don't step.
+        let found = if triple {
+            memchr::memchr2(q, b'\\', rest)
+        } else {
+            memchr::memchr3(q, b'\\', b'\n', rest)
+        };
+        let Some(k) = found else {
+            return n;
+        };
+        let p = j + k;
+        match bytes[p] {
+            b'\\' => j = p + 2,
+            b'\n' => return p, // unterminated: the line ends it
+            _ if !triple => return p + 1,
+            _ if bytes[p..].starts_with(&[q, q, q]) => return p + 3,
+            _ => j = p + 1,
         }
-        n
-    } else {
-        let mut j = i + 1;
-        while j < n {
-            match bytes[j] {
-                b'\\' => j += 2,
-                b'\n' => return j, // unterminated: the line ends it
-                b if b == q => return j + 1,
-                _ => j += 1,
-            }
-        }
-        n
     }
 }
+
+/// The bytes the lexical pass stops at; everything else is skipped.
+const STOPS: [bool; 256] = {
+    let mut table = [false; 256];
+    let stops = b"\n#\\([{)]}'\"";
+    let mut k = 0;
+    while k < stops.len() {
+        table[stops[k] as usize] = true;
+        k += 1;
+    }
+    table
+};
 
 /// The top-level statement runs of a Python source.
 fn chunks(bytes: &[u8]) -> Vec<Chunk> {
@@ -146,7 +160,12 @@ fn chunks(bytes: &[u8]) -> Vec<Chunk> {
                 row += memchr::memchr_iter(b'\n', &bytes[i..end]).count();
                 i = end;
             }
-            _ => i += 1,
+            _ => {
+                i += 1;
+                while i < n && !STOPS[bytes[i] as usize] {
+                    i += 1;
+                }
+            }
         }
     }
     out
