@@ -171,6 +171,31 @@ fn chunks(bytes: &[u8]) -> Vec<Chunk> {
     out
 }
 
+/// Byte offsets of the `#` of every comment in a Python source: a `#`
+/// outside string literals (the same lexical pass as `chunks`).
+pub fn comment_starts(bytes: &[u8]) -> Vec<usize> {
+    let n = bytes.len();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < n {
+        match bytes[i] {
+            b'#' => {
+                out.push(i);
+                i += memchr::memchr(b'\n', &bytes[i..]).unwrap_or(n - i);
+            }
+            b'\'' | b'"' => i = skip_string(bytes, i).min(n).max(i + 1),
+            b'\\' => i += 2,
+            _ => {
+                i += 1;
+                while i < n && !STOPS[bytes[i] as usize] {
+                    i += 1;
+                }
+            }
+        }
+    }
+    out
+}
+
 fn point(bytes: &[u8], offset: usize, row: usize) -> Point {
     let line_start = memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |p| p + 1);
     Point {
@@ -345,6 +370,16 @@ mod tests {
         assert!(ranges[1].end_point.row <= 202);
         // Everything changed: parse it all.
         assert!(included_ranges(src.as_bytes(), &ChangedLines::All).is_none());
+    }
+
+    #[test]
+    fn comments_are_found_outside_strings_only() {
+        let src = "x = '# no'  # yes\ns = \"\"\"\n# inside\n\"\"\"\n# top\ny = \"a\\\"#\" # last";
+        let found: Vec<&str> = comment_starts(src.as_bytes())
+            .into_iter()
+            .map(|i| src[i..].lines().next().unwrap_or(""))
+            .collect();
+        assert_eq!(found, vec!["# yes", "# top", "# last"]);
     }
 
     /// Rows (0-based) of the starts of the ranges a change would parse;

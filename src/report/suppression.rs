@@ -13,9 +13,9 @@
 //! quiet other linters; agentlint exists to catch that kind of shortcut,
 //! so only suppressions that name the rule count. A malformed directive,
 //! or an `ignore-file` below the first lines, becomes a notice instead of
-//! being dropped silently. Comments are found by text (`#` up to the end
-//! of the line), so a directive spelled inside a string literal also
-//! counts; the rule ids keep that harmless.
+//! being dropped silently. In Python files only real comments count (a
+//! lexical pass skips string literals, so `"# noqa: E722"` in a string
+//! silences nothing); in other files a comment runs from a line's first `#`.
 
 use crate::finding::Finding;
 use regex::Regex;
@@ -56,16 +56,48 @@ fn noqa_regex() -> &'static Regex {
 }
 
 impl Suppressions {
-    /// Scans a file's text for suppression comments.
+    /// Scans a file's text for suppression comments: from a line's first
+    /// `#` (for YAML, TOML, shell and other `#`-comment files).
     pub fn parse(text: &str) -> Suppressions {
+        Self::scan(text, |_, line| line.find('#'))
+    }
+
+    /// Scans a Python source: only real comments count, not a directive
+    /// spelled inside a string literal.
+    pub fn parse_python(text: &str) -> Suppressions {
+        if !Self::may_hold_directives(text) {
+            return Suppressions::default();
+        }
+        let starts = crate::engine::partial::comment_starts(text.as_bytes());
+        let mut next = starts.iter().peekable();
+        Self::scan(text, |line_start, line| {
+            while next.next_if(|&&at| at < line_start).is_some() {}
+            next.next_if(|&&at| at < line_start + line.len())
+                .map(|&at| at - line_start)
+        })
+    }
+
+    fn may_hold_directives(text: &str) -> bool {
+        text.contains("agentlint") || text.contains("noqa") || text.contains("NOQA")
+    }
+
+    /// `comment(line_start, line)`: where the line's comment starts, if any.
+    fn scan(text: &str, mut comment: impl FnMut(usize, &str) -> Option<usize>) -> Suppressions {
         let mut out = Suppressions::default();
-        if !text.contains("agentlint") && !text.contains("noqa") && !text.contains("NOQA") {
+        if !Self::may_hold_directives(text) {
             return out;
         }
-        for (index, line) in text.lines().enumerate() {
+        let mut line_start = 0;
+        for (index, full_line) in text.split_inclusive('\n').enumerate() {
+            let start = line_start;
+            line_start += full_line.len();
+            let line = full_line.trim_end_matches(['\n', '\r']);
             let number = index as u32 + 1;
-            let Some(hash) = line.find('#') else { continue };
+            let Some(hash) = comment(start, line) else {
+                continue;
+            };
             let standalone = line[..hash].trim().is_empty();
+            let line = &line[hash..];
             let mut rules: Vec<String> = Vec::new();
             for caps in directive_regex().captures_iter(line) {
                 let kind = caps.get(1).map_or("", |m| m.as_str());
@@ -161,7 +193,13 @@ pub fn apply(
                     .get_key_value(&finding.path)
                     .map_or("", |(k, _)| k.as_str()),
             )
-            .or_insert_with(|| Suppressions::parse(text));
+            .or_insert_with(|| {
+                if crate::engine::is_python(&finding.path) {
+                    Suppressions::parse_python(text)
+                } else {
+                    Suppressions::parse(text)
+                }
+            });
         if s.suppresses(finding.rule, finding.start.line) {
             suppressed.push(finding);
         } else {
@@ -183,6 +221,30 @@ pub fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn in_python_a_directive_inside_a_string_silences_nothing() {
+        let text = "except: s = '# agentlint: ignore[bare-except]'\n\
+                    except: s = \"# noqa: E722\"\n\
+                    except: s = '#'  # noqa: E722\n\
+                    doc = \"\"\"\n# agentlint: ignore[bare-except]\n\"\"\"\n";
+        let python = Suppressions::parse_python(text);
+        assert!(!python.suppresses("bare-except", 1));
+        assert!(!python.suppresses("bare-except", 2));
+        assert!(
+            python.suppresses("bare-except", 3),
+            "a real comment after a string"
+        );
+        assert!(
+            !python.suppresses("bare-except", 5),
+            "a line inside a docstring"
+        );
+        assert!(!python.suppresses("bare-except", 6));
+        // Other files: a comment runs from the first `#`.
+        let plain = Suppressions::parse(text);
+        assert!(plain.suppresses("bare-except", 1));
+        assert!(plain.suppresses("bare-except", 5));
+    }
 
     #[test]
     fn end_of_line_and_line_before() {
