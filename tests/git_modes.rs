@@ -340,3 +340,99 @@ fn repository_configured_programs_never_run_and_symlinks_are_not_followed() {
     #[cfg(unix)]
     assert_eq!(report["summary"]["skipped_by_reason"]["symlink"], 1);
 }
+
+/// Filter drivers that git finds through an include, the global file or
+/// the environment: agentlint's shortcut (no `git config` process when no
+/// configuration file mentions a filter) must still see and empty them.
+#[test]
+fn filters_reached_through_includes_or_the_environment_never_run() {
+    let repo = Repo::new();
+    repo.write("a.py", "x = 1\n");
+    repo.commit_all("base");
+    let marker = repo.path().join("PWNED");
+    let script = repo.path().join("evil.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\ntouch {}\ncat\n", marker.display()),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let driver = format!(
+        "[filter \"evil\"]\n\tclean = {0}\n\tsmudge = {0}\n\tprocess = {0}\n",
+        script.display()
+    );
+    let elsewhere = tempfile::tempdir().unwrap();
+    let included = elsewhere.path().join("included.cfg");
+    std::fs::write(&included, &driver).unwrap();
+    let global = elsewhere.path().join("global.cfg");
+    std::fs::write(&global, &driver).unwrap();
+    repo.write(".gitattributes", "*.py filter=evil\n");
+    repo.write("a.py", "x = 2\ntry:\n    y()\nexcept:\n    pass\n");
+
+    let included_path = included.display().to_string();
+    let global_path = global.display().to_string();
+    let script_path = script.display().to_string();
+    let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("an include in the repository's config", vec![]),
+        (
+            "the global configuration file",
+            vec![("GIT_CONFIG_GLOBAL", global_path.as_str())],
+        ),
+        (
+            "GIT_CONFIG_COUNT in the environment",
+            vec![
+                ("GIT_CONFIG_COUNT", "1"),
+                ("GIT_CONFIG_KEY_0", "filter.evil.clean"),
+                ("GIT_CONFIG_VALUE_0", script_path.as_str()),
+            ],
+        ),
+    ];
+    for (how, env) in cases {
+        if how.starts_with("an include") {
+            repo.git(&["config", "include.path", &included_path]);
+        } else {
+            // Exits 5 once there is nothing left to unset.
+            let _ = support::git_command(repo.path())
+                .args(["config", "--unset-all", "include.path"])
+                .output()
+                .expect("git runs");
+        }
+        // The check really reaches the filter: plain git runs it.
+        let mut plain = support::git_command(repo.path());
+        plain.args(["diff", "--quiet", "main"]);
+        for (k, v) in &env {
+            plain.env(k, v);
+        }
+        let _ = plain.output().expect("git runs");
+        assert!(marker.exists(), "{how}: plain git diff runs the filter");
+        std::fs::remove_file(&marker).unwrap();
+        // Refresh the index's view so the next diff compares content again.
+        std::fs::write(
+            repo.path().join("a.py"),
+            "x = 2\ntry:\n    y()\nexcept:\n    pass\n",
+        )
+        .unwrap();
+
+        let mut cmd = std::process::Command::new(support::agentlint_bin());
+        cmd.current_dir(repo.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .args(["check", "--since", "main", "--format", "json"]);
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("agentlint runs");
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        assert_eq!(
+            findings(&report),
+            vec![f("a.py", 4, "bare-except")],
+            "{how}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!marker.exists(), "{how}: a configured filter ran");
+    }
+}

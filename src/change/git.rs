@@ -268,13 +268,22 @@ impl Repo {
         };
         let (diff, untracked) = std::thread::scope(|scope| {
             let untracked = scope.spawn(move || run(ls_files, "ls-files"));
-            let listing = filter_query.output().map_err(|e| Error::Git {
-                what: "config".into(),
-                stderr: e.to_string(),
-                help: Some("is git installed and on PATH?".into()),
-            });
+            // Ask git for the configured filters only when its configuration
+            // files might name one: a process saved on the critical path.
+            let listing = if super::gitconfig::may_define_filters(&self.root) {
+                filter_query
+                    .output()
+                    .map(|o| o.stdout)
+                    .map_err(|e| Error::Git {
+                        what: "config".into(),
+                        stderr: e.to_string(),
+                        help: Some("is git installed and on PATH?".into()),
+                    })
+            } else {
+                Ok(Vec::new())
+            };
             let diff = listing.and_then(|listing| {
-                self.neutralize_filters(&listing.stdout);
+                self.neutralize_filters(&listing);
                 // `diff --merge-base REF` finds the merge-base itself: one
                 // git process instead of two on the critical path.
                 let mut cmd = self.command();

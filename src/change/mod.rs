@@ -3,6 +3,7 @@
 //! (`unidiff.rs`) and walking a tree (`walk.rs`).
 
 pub mod git;
+mod gitconfig;
 pub mod unidiff;
 pub mod walk;
 
