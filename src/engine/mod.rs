@@ -218,8 +218,9 @@ fn check_file(
     }
     let walk = !dispatcher.is_empty()
         && (!rules.prefilter || rules.finders.iter().any(|f| f.find(&bytes).is_some()));
-    let mut active = rules.queries.active(Some(&file.path), &[&bytes], &bytes);
-    let query = active.contains(&true);
+    let whole_file = matches!(file.lines, ChangedLines::All);
+    let query =
+        !rules.queries.is_empty() && rules.queries.may_apply(&file.path, &bytes, whole_file);
     if !walk && !query {
         return FileResult {
             path: file.path.clone(),
@@ -236,16 +237,18 @@ fn check_file(
     let Some((tree, parsed)) = parse(parser, text, &file.lines) else {
         return skipped(file, SkipReason::Unreadable("the parser gave up".into()));
     };
-    if query {
-        if let Some(ranges) = &parsed {
-            // A query only sees the parsed parts: its needles must be there.
+    // A query only sees the parsed parts: its needles must be there.
+    let active = match (&parsed, query) {
+        (_, false) => Vec::new(),
+        (Some(ranges), true) => {
             let parts: Vec<&[u8]> = ranges
                 .iter()
                 .map(|r| &text[r.start_byte..r.end_byte])
                 .collect();
-            active = rules.queries.active(Some(&file.path), &parts, text);
+            rules.queries.active(Some(&file.path), &parts, text)
         }
-    }
+        (None, true) => rules.queries.active(Some(&file.path), &[text], text),
+    };
     let query = active.contains(&true);
     let root = tree.root_node();
     let mut cx = AstContext::new(text, root, &settings.options);

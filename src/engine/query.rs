@@ -203,6 +203,22 @@ impl QueryPass {
             .count()
     }
 
+    /// Whether any rule may fire on a file: its globs accept the path, one
+    /// of its needles occurs in `whole` (the first found ends the search)
+    /// and, with `exempts`, none of its `unless-file-contains` strings does.
+    /// Decides whether to parse; in diff modes the caller leaves the
+    /// exemptions to `active`, which looks only at the parsed parts.
+    pub fn may_apply(&self, path: &str, whole: &[u8], exempts: bool) -> bool {
+        self.rules
+            .iter()
+            .zip(self.finders.iter().zip(&self.unless))
+            .any(|(rule, (finders, unless))| {
+                rule.applies_to(path)
+                    && (finders.is_empty() || finders.iter().any(|f| f.find(whole).is_some()))
+                    && !(exempts && unless.iter().any(|f| f.find(whole).is_some()))
+            })
+    }
+
     /// Which rules may fire on this file: their globs accept the path (not
     /// checked when `path` is `None`), one of their needles occurs in
     /// `searched` (the parts of the file that are parsed) and none of their
