@@ -291,8 +291,9 @@ fn diff_mode_reads_git_and_plain_diffs() {
     assert!(stderr.contains("not a unified diff"), "{stderr}");
 }
 
-#[test]
-fn repository_configured_programs_never_run_and_symlinks_are_not_followed() {
+/// A committed repository and an executable script that leaves `PWNED`
+/// in it when run (a filter, diff driver, fsmonitor or pager that must not).
+fn repo_with_trap() -> (Repo, PathBuf, PathBuf) {
     let repo = Repo::new();
     repo.write("a.py", "x = 1\n");
     repo.commit_all("base");
@@ -308,6 +309,12 @@ fn repository_configured_programs_never_run_and_symlinks_are_not_followed() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
+    (repo, script, marker)
+}
+
+#[test]
+fn repository_configured_programs_never_run_and_symlinks_are_not_followed() {
+    let (repo, script, marker) = repo_with_trap();
     let s = script.display().to_string();
     for (key, value) in [
         ("core.fsmonitor", s.as_str()),
@@ -346,21 +353,7 @@ fn repository_configured_programs_never_run_and_symlinks_are_not_followed() {
 /// configuration file mentions a filter) must still see and empty them.
 #[test]
 fn filters_reached_through_includes_or_the_environment_never_run() {
-    let repo = Repo::new();
-    repo.write("a.py", "x = 1\n");
-    repo.commit_all("base");
-    let marker = repo.path().join("PWNED");
-    let script = repo.path().join("evil.sh");
-    std::fs::write(
-        &script,
-        format!("#!/bin/sh\ntouch {}\ncat\n", marker.display()),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    let (repo, script, marker) = repo_with_trap();
     let driver = format!(
         "[filter \"evil\"]\n\tclean = {0}\n\tsmudge = {0}\n\tprocess = {0}\n",
         script.display()
