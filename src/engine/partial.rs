@@ -61,13 +61,24 @@ fn skip_string(bytes: &[u8], i: usize) -> usize {
     }
 }
 
-/// The bytes the lexical pass stops at; everything else is skipped.
-const STOPS: [bool; 256] = {
-    let mut table = [false; 256];
-    let stops = b"\n#\\([{)]}'\"";
+const PLAIN: u8 = 0;
+const OPEN: u8 = 1;
+const CLOSE: u8 = 2;
+const STOP: u8 = 3;
+
+/// How the lexical pass treats each byte.
+const CLASS: [u8; 256] = {
+    let mut table = [PLAIN; 256];
+    table[b'(' as usize] = OPEN;
+    table[b'[' as usize] = OPEN;
+    table[b'{' as usize] = OPEN;
+    table[b')' as usize] = CLOSE;
+    table[b']' as usize] = CLOSE;
+    table[b'}' as usize] = CLOSE;
+    let stops = b"\n#\\'\"";
     let mut k = 0;
     while k < stops.len() {
-        table[stops[k] as usize] = true;
+        table[stops[k] as usize] = STOP;
         k += 1;
     }
     table
@@ -162,7 +173,15 @@ fn chunks(bytes: &[u8]) -> Vec<Chunk> {
             }
             _ => {
                 i += 1;
-                while i < n && !STOPS[bytes[i] as usize] {
+                // Plain bytes and brackets stay in this loop; the rest
+                // (newlines, quotes, comments, backslashes) go back up.
+                while i < n {
+                    match CLASS[bytes[i] as usize] {
+                        PLAIN => {}
+                        OPEN => depth += 1,
+                        CLOSE => depth = (depth - 1).max(0),
+                        _ => break,
+                    }
                     i += 1;
                 }
             }
@@ -187,7 +206,12 @@ pub fn comment_starts(bytes: &[u8]) -> Vec<usize> {
             b'\\' => i += 2,
             _ => {
                 i += 1;
-                while i < n && !STOPS[bytes[i] as usize] {
+                // Brackets do not matter here: only strings hide a `#`.
+                while i < n {
+                    match CLASS[bytes[i] as usize] {
+                        PLAIN | OPEN | CLOSE => {}
+                        _ => break,
+                    }
                     i += 1;
                 }
             }
