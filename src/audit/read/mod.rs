@@ -9,6 +9,7 @@ pub mod design;
 mod fields;
 
 use crate::audit::event::{Event, EventKind};
+use crate::audit::fold::{self, FoldConfig, SessionAgg};
 use crate::audit::paths;
 use crate::audit::policy::AuditPolicy;
 use rayon::prelude::*;
@@ -70,6 +71,11 @@ pub struct FileRead {
     pub errors: Vec<ParseError>,
     /// The file could not be opened or read to the end.
     pub io_error: Option<String>,
+    /// Read folding (`read_all_folded`): each session's aggregates, while
+    /// `sessions` holds only the events rules look at one by one.
+    pub folded: Option<BTreeMap<Arc<str>, SessionAgg>>,
+    /// Folding could not stay exact (see `fold`): read again in full.
+    pub uncertain: bool,
 }
 
 /// Lists the telemetry files of the inputs: files as given, every
@@ -126,6 +132,38 @@ pub fn read_all(
     read_all_split(files, policy, format, SPLIT_MIN, threads * 2)
 }
 
+/// Reads every input in parallel, keeping only the events rules look at
+/// one by one and folding the others into per-session aggregates as they
+/// are read (memory that does not follow the number of events). Large
+/// files are cut only where the session changes. Build with
+/// `Timeline::build_folded`.
+pub fn read_all_folded(
+    files: &[(String, Input)],
+    policy: &AuditPolicy,
+    format: Option<TelemetryFormat>,
+) -> Vec<FileRead> {
+    let threads = rayon::current_num_threads();
+    read_all_split_folded(files, policy, format, SPLIT_MIN, threads * 2)
+}
+
+/// `read_all_folded` with the splitting spelled out (see `read_all_split`).
+pub fn read_all_split_folded(
+    files: &[(String, Input)],
+    policy: &AuditPolicy,
+    format: Option<TelemetryFormat>,
+    split_min: u64,
+    max_parts: usize,
+) -> Vec<FileRead> {
+    read_all_inner(
+        files,
+        policy,
+        format,
+        split_min,
+        max_parts,
+        Some(FoldConfig::new(policy)),
+    )
+}
+
 /// `read_all` with the splitting of large files spelled out: files of at
 /// least `2 * split_min` bytes are read in up to `max_parts` parts (1: never
 /// split).
@@ -136,10 +174,23 @@ pub fn read_all_split(
     split_min: u64,
     max_parts: usize,
 ) -> Vec<FileRead> {
+    read_all_inner(files, policy, format, split_min, max_parts, None)
+}
+
+fn read_all_inner(
+    files: &[(String, Input)],
+    policy: &AuditPolicy,
+    format: Option<TelemetryFormat>,
+    split_min: u64,
+    max_parts: usize,
+    fold: Option<FoldConfig>,
+) -> Vec<FileRead> {
     let mut work = Vec::new();
     for (file, (_, input)) in files.iter().enumerate() {
         let parts = match input {
-            Input::Path(path) if max_parts > 1 => plan_parts(path, format, split_min, max_parts),
+            Input::Path(path) if max_parts > 1 => {
+                plan_parts(path, format, split_min, max_parts, fold.is_some())
+            }
             _ => None,
         };
         match parts {
@@ -166,7 +217,9 @@ pub fn read_all_split(
                 Input::Path(path) => open_part(path, w.start, w.len),
             };
             let part = match opened {
-                Ok(reader) => read_part(reader, name, w.file as u32, policy, w.format, w.start),
+                Ok(reader) => {
+                    read_part(reader, name, w.file as u32, policy, w.format, w.start, fold)
+                }
                 Err(e) => Part {
                     read: FileRead {
                         name: name.clone(),
@@ -218,6 +271,7 @@ fn plan_parts(
     format: Option<TelemetryFormat>,
     split_min: u64,
     max_parts: usize,
+    at_sessions: bool,
 ) -> Option<Vec<(u64, u64, TelemetryFormat)>> {
     use std::io::{Seek, SeekFrom};
     let split_min = split_min.max(1);
@@ -262,7 +316,32 @@ fn plan_parts(
         if skip.last() != Some(&b'\n') {
             break;
         }
-        cuts.push(target + n);
+        if !at_sessions {
+            cuts.push(target + n);
+            continue;
+        }
+        // Folding needs each session whole in one part: cut before the
+        // first line whose session differs from the line before it.
+        let mut at = target + n;
+        let mut previous: Option<Vec<u8>> = None;
+        let mut found = None;
+        while at - target < SESSION_CUT_SCAN {
+            skip.clear();
+            let n = reader.read_until(b'\n', &mut skip).ok()? as u64;
+            if n == 0 || skip.last() != Some(&b'\n') {
+                break;
+            }
+            let id = session_bytes(&skip, format);
+            if previous.as_ref().is_some_and(|p| *p != id) {
+                found = Some(at);
+                break;
+            }
+            previous = Some(id);
+            at += n;
+        }
+        if let Some(cut) = found {
+            cuts.push(cut);
+        }
     }
     cuts.push(size);
     cuts.dedup();
@@ -271,6 +350,33 @@ fn plan_parts(
             .map(|w| (w[0], w[1] - w[0], format))
             .collect(),
     )
+}
+
+/// How far past a planned cut a folding read looks for a session change.
+const SESSION_CUT_SCAN: u64 = 8 << 20;
+
+/// The raw bytes that tell a line's session (its session id and, for
+/// Claude Code, its subagent), for cutting files between sessions.
+fn session_bytes(line: &[u8], format: TelemetryFormat) -> Vec<u8> {
+    let value = |key: &[u8]| -> &[u8] {
+        match memchr::memmem::find(line, key) {
+            Some(i) => {
+                let rest = &line[i + key.len()..];
+                let end = memchr::memchr(b'"', rest).unwrap_or(rest.len());
+                &rest[..end]
+            }
+            None => b"",
+        }
+    };
+    match format {
+        TelemetryFormat::ClaudeCode => {
+            let mut id = value(b"\"sessionId\":\"").to_vec();
+            id.push(b'/');
+            id.extend_from_slice(value(b"\"agentId\":\""));
+            id
+        }
+        _ => value(b"\"session_id\":\"").to_vec(),
+    }
 }
 
 /// What reading one part gave, with what joining parts needs.
@@ -288,7 +394,10 @@ struct Part {
 fn merge_part(merged: &mut FileRead, last_key: &mut Option<u64>, part: Part) {
     let mut read = part.read;
     if let (Some(prev), Some((key, session, index))) = (*last_key, &part.first_key) {
-        if prev == *key {
+        if prev == *key && merged.folded.is_some() {
+            // Folded already: read again in full.
+            merged.uncertain = true;
+        } else if prev == *key {
             if let Some(events) = read.sessions.get_mut(session) {
                 if *index < events.len() {
                     events.remove(*index);
@@ -307,6 +416,18 @@ fn merge_part(merged: &mut FileRead, last_key: &mut Option<u64>, part: Part) {
     }
     for e in read.errors.iter_mut() {
         e.line += base;
+    }
+    merged.uncertain |= read.uncertain;
+    if let (Some(into), Some(from)) = (merged.folded.as_mut(), read.folded.take()) {
+        for (session, mut agg) in from {
+            agg.shift_lines(base);
+            if into.contains_key(&session) {
+                // A session cut in two: its order-dependent aggregates
+                // cannot be joined exactly.
+                merged.uncertain = true;
+            }
+            into.insert(session, agg);
+        }
     }
     merged.lines += read.lines;
     merged.ignored += read.ignored;
@@ -335,7 +456,7 @@ pub fn read_stream(
     policy: &AuditPolicy,
     format: Option<TelemetryFormat>,
 ) -> FileRead {
-    read_part(reader, name, index, policy, format, 0).read
+    read_part(reader, name, index, policy, format, 0, None).read
 }
 
 fn read_part(
@@ -345,10 +466,13 @@ fn read_part(
     policy: &AuditPolicy,
     format: Option<TelemetryFormat>,
     start: u64,
+    fold: Option<FoldConfig>,
 ) -> Part {
     let mut reader = BufReader::with_capacity(1 << 20, reader);
+    let mut sink = Sink::new(policy, index, name);
+    sink.fold = fold;
     let mut state = LineState {
-        sink: Sink::new(policy, index, name),
+        sink,
         parser: format.map(|f| Parser::new(f, name)),
         read: FileRead {
             name: name.to_string(),
@@ -406,15 +530,20 @@ fn read_part(
         parser,
         ..
     } = state;
+    let mut folded = fold.map(|_| BTreeMap::new());
     read.sessions = sink
         .sessions
         .into_iter()
-        .map(|(id, mut events)| {
+        .map(|(id, mut events, agg)| {
             // Growth slack is memory for nothing from here on.
             events.shrink_to_fit();
+            if let (Some(map), Some(agg)) = (folded.as_mut(), agg) {
+                map.insert(id.clone(), agg);
+            }
             (id, events)
         })
         .collect();
+    read.folded = folded;
     read.errors = sink.errors;
     let (first_key, last_key) = match parser {
         Some(Parser::Claude(p)) => (p.first_key, p.last_key),
@@ -651,7 +780,12 @@ pub struct Sink<'p> {
     offset: u64,
     line_chars: u32,
     interned: HashMap<Box<str>, Arc<str>>,
-    sessions: Vec<(Arc<str>, Vec<Event>)>,
+    sessions: Vec<(Arc<str>, Vec<Event>, Option<SessionAgg>)>,
+    /// Folding: aggregates for every event, events kept only when a rule
+    /// looks at them one by one.
+    fold: Option<FoldConfig>,
+    /// Events pushed for the current line so far.
+    line_events: u32,
     session_index: HashMap<Arc<str>, usize>,
     last_session: usize,
     errors: Vec<ParseError>,
@@ -681,6 +815,8 @@ impl<'p> Sink<'p> {
             line_chars: 0,
             interned: HashMap::new(),
             sessions: Vec::new(),
+            fold: None,
+            line_events: 0,
             session_index: HashMap::new(),
             last_session: 0,
             errors: Vec::new(),
@@ -691,6 +827,7 @@ impl<'p> Sink<'p> {
     fn begin_line(&mut self, line: u32, offset: u64, text: &[u8]) {
         self.line = line;
         self.offset = offset;
+        self.line_events = 0;
         // Characters = bytes that are not UTF-8 continuation bytes.
         self.line_chars = text.iter().filter(|&&b| (b as i8) >= -0x40).count() as u32;
     }
@@ -769,19 +906,28 @@ impl<'p> Sink<'p> {
     /// Adds an event; returns the session's id and the event's index in it.
     pub fn push(&mut self, session: &str, ev: Event) -> (Arc<str>, usize) {
         let at = match self.sessions.get(self.last_session) {
-            Some((id, _)) if id.as_ref() == session => self.last_session,
+            Some((id, _, _)) if id.as_ref() == session => self.last_session,
             _ => match self.session_index.get(session) {
                 Some(&i) => i,
                 None => {
                     let id: Arc<str> = Arc::from(session);
-                    self.sessions.push((id.clone(), Vec::new()));
+                    let agg = self.fold.map(SessionAgg::new);
+                    self.sessions.push((id.clone(), Vec::new(), agg));
                     self.session_index.insert(id, self.sessions.len() - 1);
                     self.sessions.len() - 1
                 }
             },
         };
         self.last_session = at;
-        let (id, events) = &mut self.sessions[at];
+        let sub = self.line_events;
+        self.line_events += 1;
+        let (id, events, agg) = &mut self.sessions[at];
+        if let Some(agg) = agg {
+            agg.add(&ev, sub);
+            if !fold::keep(&ev, self.policy) {
+                return (id.clone(), usize::MAX);
+            }
+        }
         events.push(ev);
         (id.clone(), events.len() - 1)
     }
