@@ -84,7 +84,7 @@ fn every_fixture_reports_the_same_folded_or_not() {
         }
         files.push(dir.clone());
         for path in files {
-            let files = inputs(&[path.clone()]);
+            let files = inputs(std::slice::from_ref(&path));
             let expected = full(&files, &policy);
             if let Some(t) = Timeline::build_folded(read::read_all_folded(&files, &policy, None)) {
                 assert_eq!(folded(t, &policy), expected, "{}", path.display());
@@ -112,7 +112,7 @@ fn synthetic_runs_fold_and_report_the_same() {
         TelemetryFormat::Codex,
     ] {
         let path = synthetic(dir.path(), format, 6);
-        let files = inputs(&[path.clone()]);
+        let files = inputs(std::slice::from_ref(&path));
         let expected = full(&files, &policy);
         assert!(expected.contains("checkpoint-missed"), "{expected}");
         assert!(expected.contains("pacing-degradation"));
