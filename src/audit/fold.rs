@@ -347,24 +347,16 @@ impl SessionAgg {
 }
 
 /// Whether a rule may look at this event on its own (else only the
-/// aggregates of its session are kept): writes, shell commands,
-/// checkpoints, events naming a URL or a web search tool, and model outputs
-/// above the token limit.
+/// aggregates of its session are kept): writes, checkpoints, model outputs
+/// above the token limit, and the events unsafe-shell or network-egress
+/// report.
 pub fn keep(ev: &Event, policy: &AuditPolicy) -> bool {
+    use crate::rules::telemetry::{network_egress, unsafe_shell};
     match ev.kind {
-        EventKind::Write | EventKind::Shell | EventKind::Checkpoint => true,
+        EventKind::Write | EventKind::Checkpoint => true,
         EventKind::ModelOutput => policy
             .context_window_limit
             .is_some_and(|limit| ev.output_tokens > limit),
-        _ => {
-            ev.url.is_some()
-                || ev.command.is_some()
-                || ev.tool.as_deref().is_some_and(|t| {
-                    matches!(
-                        t.to_ascii_lowercase().as_str(),
-                        "websearch" | "web_search" | "web_search_call" | "google_web_search"
-                    )
-                })
-        }
+        _ => unsafe_shell::reports(ev, policy) || network_egress::reports(ev, policy),
     }
 }

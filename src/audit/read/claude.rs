@@ -91,11 +91,37 @@ pub struct ClaudeParser {
     /// The byte test (see `read::byte_test`).
     pub(crate) byte_test: super::ByteTest,
     /// Hashes of `message.id` + `requestId` already counted.
-    seen: HashSet<u64>,
+    seen: KeySet,
     /// The first model output of this reader (key, session, index), and
     /// the last key, for joining the parts of a split file.
     pub(crate) first_key: Option<(u64, std::sync::Arc<str>, usize)>,
     pub(crate) last_key: Option<u64>,
+}
+
+/// A set of `u64` keys in about 8 bytes a key: recent keys in a hash set,
+/// older ones in a sorted vector.
+#[derive(Default)]
+struct KeySet {
+    recent: HashSet<u64>,
+    old: Vec<u64>,
+}
+
+impl KeySet {
+    const RECENT: usize = 1 << 14;
+
+    /// Adds `key`; false when it was there already.
+    fn insert(&mut self, key: u64) -> bool {
+        if self.recent.contains(&key) || self.old.binary_search(&key).is_ok() {
+            return false;
+        }
+        self.recent.insert(key);
+        if self.recent.len() >= Self::RECENT {
+            self.old.reserve_exact(self.recent.len());
+            self.old.extend(self.recent.drain());
+            self.old.sort_unstable();
+        }
+        true
+    }
 }
 
 impl ClaudeParser {
