@@ -4,7 +4,7 @@
 //! and is counted once per `message.id` + `requestId`; `system`
 //! `compact_boundary` lines are checkpoints.
 
-use super::fields::{describe_error, Blocks, CommandField};
+use super::fields::{describe_error, parse, Blocks, CommandField};
 use super::{classify_tool, Handled, Sink};
 use crate::audit::event::EventKind;
 use serde::Deserialize;
@@ -126,8 +126,7 @@ impl KeySet {
 
 impl ClaudeParser {
     pub fn line(&mut self, line: &[u8], sink: &mut Sink<'_>) -> Result<Handled, String> {
-        let parsed: Line<'_> =
-            serde_json::from_slice(line).map_err(|e| describe_error(line, &e, "Claude Code"))?;
+        let parsed: Line<'_> = parse(line).map_err(|e| describe_error(line, &e, "Claude Code"))?;
         let session: Cow<'_, str> =
             match (&parsed.session_id, parsed.is_sidechain, &parsed.agent_id) {
                 (Some(s), Some(true), Some(agent)) => Cow::Owned(format!("{s}/agent-{agent}")),

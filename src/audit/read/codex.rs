@@ -4,7 +4,7 @@
 //! `shell_command`, `exec_command`, `local_shell_call`); edits are
 //! `apply_patch` patches; tokens are `event_msg` `token_count`.
 
-use super::fields::{describe_error, CommandField};
+use super::fields::{describe_error, parse, CommandField};
 use super::{classify_tool, Handled, Sink};
 use crate::audit::event::EventKind;
 use crate::audit::paths;
@@ -118,7 +118,7 @@ impl CodexParser {
 
     pub fn line(&mut self, line: &[u8], sink: &mut Sink<'_>) -> Result<Handled, String> {
         let parsed: Line<'_> =
-            serde_json::from_slice(line).map_err(|e| describe_error(line, &e, "Codex rollout"))?;
+            parse(line).map_err(|e| describe_error(line, &e, "Codex rollout"))?;
         let payload: Payload<'_> = serde_json::from_str(parsed.payload.get())
             .map_err(|e| format!("Codex `{}` payload of an unknown shape: {e}", parsed.kind))?;
         let ts = || sink_ts(parsed.timestamp.as_deref());

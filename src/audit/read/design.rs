@@ -2,7 +2,7 @@
 //! "timestamp", "session_id"}`, `{"type": "model_output", "token_count",
 //! "output_length", ...}`, and our `{"type": "checkpoint", ...}`.
 
-use super::fields::{describe_error, CommandField, Text};
+use super::fields::{describe_error, parse, CommandField, Text};
 use super::{classify_tool, Handled, Sink};
 use crate::audit::event::EventKind;
 use crate::audit::paths;
@@ -59,8 +59,7 @@ pub struct DesignParser;
 
 impl DesignParser {
     pub fn line(&mut self, line: &[u8], sink: &mut Sink<'_>) -> Result<Handled, String> {
-        let parsed: Line<'_> =
-            serde_json::from_slice(line).map_err(|e| describe_error(line, &e, "design JSONL"))?;
+        let parsed: Line<'_> = parse(line).map_err(|e| describe_error(line, &e, "design JSONL"))?;
         let ts = sink.timestamp(parsed.timestamp.as_deref())?;
         let session = parsed
             .session_id

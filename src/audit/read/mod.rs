@@ -649,65 +649,80 @@ fn looks_like_object(line: &[u8]) -> bool {
     trimmed.first() == Some(&b'{') && trimmed.last() == Some(&b'}')
 }
 
-/// The byte test of a format: one automaton over the needles of the kinds
-/// that produce events (pattern ids below `needles`) and the markers of
-/// known kinds that never do (the rest). The default never skips.
+/// The byte test of a format: the quoted strings of the kinds that
+/// produce events (needles: `"usage"`, `"tool_use"`...) and the
+/// `"type":"…"` markers of known kinds that never do. The line is scanned
+/// quote to quote (long string values are crossed in one `memchr` step):
+/// the bytes between two consecutive quotes are compared whole, which finds
+/// exactly the quoted needles and markers a substring search would. The
+/// default never skips.
 #[derive(Default)]
 pub(crate) struct ByteTest {
-    automaton: Option<aho_corasick::AhoCorasick>,
-    needles: usize,
+    needles: &'static [&'static str],
+    /// Values of `"type"` of known kinds that produce no event.
+    known: &'static [&'static str],
 }
 
 impl ByteTest {
     pub(crate) fn new(format: TelemetryFormat) -> ByteTest {
-        let (needles, known): (&[&str], &[&str]) = match format {
+        let (needles, known): (&'static [&'static str], &'static [&'static str]) = match format {
             TelemetryFormat::Design => (&[], &[]),
             TelemetryFormat::ClaudeCode => (
-                &["\"usage\"", "\"tool_use\"", "compact_boundary"],
+                &["usage", "tool_use", "compact_boundary"],
                 &[
-                    "\"type\":\"user\"",
-                    "\"type\":\"summary\"",
-                    "\"type\":\"file-history-snapshot\"",
-                    "\"type\":\"queue-operation\"",
-                    "\"type\":\"attachment\"",
-                    "\"type\":\"progress\"",
+                    "user",
+                    "summary",
+                    "file-history-snapshot",
+                    "queue-operation",
+                    "attachment",
+                    "progress",
                 ],
             ),
             TelemetryFormat::Codex => (
                 &[
-                    "\"function_call\"",
-                    "\"custom_tool_call\"",
-                    "\"local_shell_call\"",
-                    "\"web_search_call\"",
-                    "\"token_count\"",
+                    "function_call",
+                    "custom_tool_call",
+                    "local_shell_call",
+                    "web_search_call",
+                    "token_count",
                     "compacted",
-                    "\"session_meta\"",
-                    "\"turn_context\"",
+                    "context_compacted",
+                    "session_meta",
+                    "turn_context",
                 ],
-                &["\"type\":\"response_item\"", "\"type\":\"event_msg\""],
+                &["response_item", "event_msg"],
             ),
         };
-        let automaton = (!known.is_empty())
-            .then(|| aho_corasick::AhoCorasick::new(needles.iter().chain(known)).ok())
-            .flatten();
-        ByteTest {
-            automaton,
-            needles: needles.len(),
-        }
+        ByteTest { needles, known }
     }
 
     /// True when `line` surely is a known kind that produces no event: a
     /// marker and no needle, and `{`…`}` on the outside.
     fn skips(&self, line: &[u8]) -> bool {
-        let Some(ac) = &self.automaton else {
+        if self.known.is_empty() {
             return false;
+        }
+        let is = |set: &[&str], token: &[u8]| {
+            set.iter()
+                .any(|s| s.len() == token.len() && s.as_bytes() == token)
         };
         let mut known = false;
-        for m in ac.find_iter(line) {
-            if m.pattern().as_usize() < self.needles {
-                return false;
+        // The two strings between quotes before the current one.
+        let (mut before, mut last): (&[u8], &[u8]) = (b"", b"");
+        let mut open: Option<usize> = None;
+        for at in memchr::memchr_iter(b'"', line) {
+            if let Some(start) = open {
+                let token = &line[start + 1..at];
+                if is(self.needles, token) {
+                    return false;
+                }
+                if !known && last == b":" && before == b"type" && is(self.known, token) {
+                    known = true;
+                }
+                before = last;
+                last = token;
             }
-            known = true;
+            open = Some(at);
         }
         known && looks_like_object(line)
     }
@@ -983,5 +998,35 @@ pub fn classify_tool(name: &str) -> EventKind {
         | "task_tracker" => EventKind::TaskList,
         "checkpoint" => EventKind::Checkpoint,
         _ => EventKind::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_test_skips_only_known_kinds_without_needles() {
+        let t = ByteTest::new(TelemetryFormat::ClaudeCode);
+        let user = br#"{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"t1","content":"say \"usage\" and \"tool_use\""}]}}"#;
+        assert!(
+            t.skips(user),
+            "escaped quotes inside a string are no needle"
+        );
+        assert!(!t.skips(br#"{"type":"user","usage":{}}"#));
+        assert!(!t.skips(br#"{"type":"user","c":[{"type":"tool_use"}]}"#));
+        assert!(
+            !t.skips(br#"{"type":"assistant","message":{}}"#),
+            "not a known kind"
+        );
+        assert!(!t.skips(br#"{"type": "user"}"#), "markers are compact JSON");
+        assert!(!t.skips(br#"{"type":"user""#), "not a whole object");
+        assert!(t.skips(br#"{"a":"x","type":"summary"}"#));
+        assert!(!t.skips(br#"{"subtype":"compact_boundary","type":"progress"}"#));
+        let c = ByteTest::new(TelemetryFormat::Codex);
+        assert!(c.skips(br#"{"type":"response_item","payload":{"type":"function_call_output"}}"#));
+        assert!(!c.skips(br#"{"type":"response_item","payload":{"type":"function_call"}}"#));
+        assert!(!c.skips(br#"{"type":"event_msg","payload":{"type":"context_compacted"}}"#));
+        assert!(!ByteTest::new(TelemetryFormat::Design).skips(br#"{"type":"user"}"#));
     }
 }
