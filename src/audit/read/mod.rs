@@ -795,6 +795,9 @@ pub struct Sink<'p> {
     offset: u64,
     line_chars: u32,
     interned: HashMap<Box<str>, Arc<str>>,
+    /// Normalized paths by `cwd` NUL raw path: (shown, outside, task).
+    paths: HashMap<Box<str>, NormalEntry>,
+    path_key: String,
     sessions: Vec<(Arc<str>, Vec<Event>, Option<SessionAgg>)>,
     /// Folding: aggregates for every event, events kept only when a rule
     /// looks at them one by one.
@@ -829,6 +832,8 @@ impl<'p> Sink<'p> {
             offset: 0,
             line_chars: 0,
             interned: HashMap::new(),
+            paths: HashMap::new(),
+            path_key: String::new(),
             sessions: Vec::new(),
             fold: None,
             line_events: 0,
@@ -844,7 +849,11 @@ impl<'p> Sink<'p> {
         self.offset = offset;
         self.line_events = 0;
         // Characters = bytes that are not UTF-8 continuation bytes.
-        self.line_chars = text.iter().filter(|&&b| (b as i8) >= -0x40).count() as u32;
+        self.line_chars = if text.is_ascii() {
+            text.len() as u32
+        } else {
+            text.iter().filter(|&&b| (b as i8) >= -0x40).count() as u32
+        };
     }
 
     pub fn policy(&self) -> &AuditPolicy {
@@ -898,20 +907,44 @@ impl<'p> Sink<'p> {
     /// path and attributes the event to the manifest task of that path
     /// unless it already names one.
     pub fn set_path(&mut self, ev: &mut Event, raw: &str, cwd: Option<&str>) {
-        let normal = paths::normalize(
-            raw,
-            cwd,
-            self.workspace.as_deref().or(cwd),
-            self.home.as_deref(),
-        );
-        if ev.task.is_none() {
-            if let Some(task) = paths::attribute(&normal.shown, &self.policy.tasks) {
-                let id = task.id.clone();
-                ev.task = Some(self.intern(&id));
-            }
+        // Agents touch the same files over and over: normalize each
+        // (cwd, path) once.
+        self.path_key.clear();
+        if let Some(cwd) = cwd {
+            self.path_key.push_str(cwd);
         }
-        ev.outside = normal.outside;
-        ev.path = Some(self.intern(&normal.shown));
+        self.path_key.push('\0');
+        self.path_key.push_str(raw);
+        let entry = match self.paths.get(self.path_key.as_str()) {
+            Some(found) => found.clone(),
+            None => {
+                let normal = paths::normalize(
+                    raw,
+                    cwd,
+                    self.workspace.as_deref().or(cwd),
+                    self.home.as_deref(),
+                );
+                let task = paths::attribute(&normal.shown, &self.policy.tasks)
+                    .map(|t| t.id.clone())
+                    .map(|id| self.intern(&id));
+                let entry = NormalEntry {
+                    shown: self.intern(&normal.shown),
+                    outside: normal.outside,
+                    task,
+                };
+                if self.paths.len() >= PATH_CACHE {
+                    self.paths.clear();
+                }
+                self.paths
+                    .insert(Box::from(self.path_key.as_str()), entry.clone());
+                entry
+            }
+        };
+        if ev.task.is_none() {
+            ev.task = entry.task;
+        }
+        ev.outside = entry.outside;
+        ev.path = Some(entry.shown);
     }
 
     pub fn set_task(&mut self, ev: &mut Event, task: &str) {
@@ -957,10 +990,33 @@ impl<'p> Sink<'p> {
     }
 }
 
+/// A normalized path as `Sink::set_path` caches it.
+#[derive(Clone)]
+struct NormalEntry {
+    shown: Arc<str>,
+    outside: Option<bool>,
+    task: Option<Arc<str>>,
+}
+
+/// Paths normalized per reader before the cache starts over.
+const PATH_CACHE: usize = 1 << 14;
+
 /// The kind of a tool by its name (case-insensitive).
 pub fn classify_tool(name: &str) -> EventKind {
-    let lower = name.to_ascii_lowercase();
-    let base = lower.rsplit("__").next().unwrap_or(&lower);
+    // After the last `__` (MCP prefixes), lowercased on the stack.
+    let bytes = name.as_bytes();
+    let from = bytes
+        .windows(2)
+        .rposition(|w| w == b"__")
+        .map_or(0, |i| i + 2);
+    let base = &bytes[from..];
+    let mut buf = [0u8; 32];
+    let Some(slot) = buf.get_mut(..base.len()) else {
+        return EventKind::Other;
+    };
+    slot.copy_from_slice(base);
+    slot.make_ascii_lowercase();
+    let base = std::str::from_utf8(slot).unwrap_or("");
     match base {
         "write"
         | "edit"
