@@ -661,6 +661,12 @@ pub(crate) struct ByteTest {
     needles: &'static [&'static str],
     /// Values of `"type"` of known kinds that produce no event.
     known: &'static [&'static str],
+    /// With few needles (Claude Code): one SIMD substring search per
+    /// quoted needle and marker instead of the quote-to-quote scan.
+    finders: Option<(
+        Vec<memchr::memmem::Finder<'static>>,
+        Vec<memchr::memmem::Finder<'static>>,
+    )>,
 }
 
 impl ByteTest {
@@ -693,7 +699,27 @@ impl ByteTest {
                 &["response_item", "event_msg"],
             ),
         };
-        ByteTest { needles, known }
+        let finders = (format == TelemetryFormat::ClaudeCode).then(|| {
+            let build = |tokens: &[&str], marker: bool| {
+                tokens
+                    .iter()
+                    .map(|t| {
+                        let quoted = if marker {
+                            format!("\"type\":\"{t}\"")
+                        } else {
+                            format!("\"{t}\"")
+                        };
+                        memchr::memmem::Finder::new(quoted.as_bytes()).into_owned()
+                    })
+                    .collect::<Vec<_>>()
+            };
+            (build(needles, false), build(known, true))
+        });
+        ByteTest {
+            needles,
+            known,
+            finders,
+        }
     }
 
     /// True when `line` surely is a known kind that produces no event: a
@@ -701,6 +727,11 @@ impl ByteTest {
     fn skips(&self, line: &[u8]) -> bool {
         if self.known.is_empty() {
             return false;
+        }
+        if let Some((needles, markers)) = &self.finders {
+            return markers.iter().any(|f| f.find(line).is_some())
+                && !needles.iter().any(|f| f.find(line).is_some())
+                && looks_like_object(line);
         }
         let is = |set: &[&str], token: &[u8]| {
             set.iter()
