@@ -729,8 +729,9 @@ impl ByteTest {
             return false;
         }
         if let Some((needles, markers)) = &self.finders {
-            return markers.iter().any(|f| f.find(line).is_some())
-                && !needles.iter().any(|f| f.find(line).is_some())
+            // Needles first: the lines that have one stop early.
+            return !needles.iter().any(|f| f.find(line).is_some())
+                && markers.iter().any(|f| f.find(line).is_some())
                 && looks_like_object(line);
         }
         let is = |set: &[&str], token: &[u8]| {
