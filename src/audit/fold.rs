@@ -11,10 +11,9 @@
 //! checkpoint after a model output already seen): then the audit reads the
 //! input again keeping every event.
 
-use crate::audit::event::{Event, EventKind};
+use crate::audit::event::{Event, EventKind, SharedStr};
 use crate::audit::policy::AuditPolicy;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 /// Sort key of an event: time, file, line, position among the line's
 /// events.
@@ -28,7 +27,7 @@ pub struct Anchor {
     pub line: u32,
     pub line_chars: u32,
     pub offset: u64,
-    pub path: Option<Arc<str>>,
+    pub path: Option<SharedStr>,
 }
 
 impl Anchor {

@@ -6,7 +6,7 @@
 
 use super::fields::{describe_error, parse, Blocks, CommandField};
 use super::{classify_tool, Handled, Sink};
-use crate::audit::event::EventKind;
+use crate::audit::event::{EventKind, SharedStr};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -173,10 +173,10 @@ impl ClaudeParser {
                         sink.set_path(&mut ev, &path, cwd);
                     }
                     if let Some(command) = input.command {
-                        ev.command = Some(command.text.into_boxed_str());
+                        ev.command = Some(SharedStr::from(command.text));
                     }
                     if let Some(url) = input.url {
-                        ev.url = Some(Box::from(url.as_ref()));
+                        ev.url = Some(SharedStr::from(url.as_ref()));
                     }
                     sink.push(&session, ev);
                     used = true;

@@ -4,7 +4,7 @@
 
 use super::fields::{describe_error, parse, CommandField, Text};
 use super::{classify_tool, Handled, Sink};
-use crate::audit::event::EventKind;
+use crate::audit::event::{EventKind, SharedStr};
 use crate::audit::paths;
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -106,8 +106,8 @@ impl DesignParser {
                     if !target.is_empty() {
                         sink.set_path(&mut ev, target, cwd);
                     }
-                    ev.command = command.as_deref().map(Box::from);
-                    ev.url = payload.url.as_deref().map(Box::from);
+                    ev.command = command.as_deref().map(SharedStr::from);
+                    ev.url = payload.url.as_deref().map(SharedStr::from);
                     sink.push(&session, ev);
                 }
             }

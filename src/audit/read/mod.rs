@@ -8,7 +8,7 @@ pub mod codex;
 pub mod design;
 mod fields;
 
-use crate::audit::event::{Event, EventKind};
+use crate::audit::event::{Event, EventKind, SharedStr};
 use crate::audit::fold::{self, FoldConfig, SessionAgg};
 use crate::audit::paths;
 use crate::audit::policy::AuditPolicy;
@@ -826,7 +826,7 @@ pub struct Sink<'p> {
     line: u32,
     offset: u64,
     line_chars: u32,
-    interned: HashMap<Box<str>, Arc<str>>,
+    interned: HashMap<Box<str>, SharedStr>,
     /// Normalized paths by `cwd` NUL raw path: (shown, outside, task).
     paths: HashMap<Box<str>, NormalEntry>,
     path_key: String,
@@ -902,13 +902,13 @@ impl<'p> Sink<'p> {
         });
     }
 
-    pub fn intern(&mut self, text: &str) -> Arc<str> {
+    pub fn intern(&mut self, text: &str) -> SharedStr {
         if let Some(found) = self.interned.get(text) {
             return found.clone();
         }
-        let arc: Arc<str> = Arc::from(text);
-        self.interned.insert(Box::from(text), arc.clone());
-        arc
+        let shared = SharedStr::from(text);
+        self.interned.insert(Box::from(text), shared.clone());
+        shared
     }
 
     /// A new event at the current line.
@@ -1025,9 +1025,9 @@ impl<'p> Sink<'p> {
 /// A normalized path as `Sink::set_path` caches it.
 #[derive(Clone)]
 struct NormalEntry {
-    shown: Arc<str>,
+    shown: SharedStr,
     outside: Option<bool>,
-    task: Option<Arc<str>>,
+    task: Option<SharedStr>,
 }
 
 /// Paths normalized per reader before the cache starts over.
