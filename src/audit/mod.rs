@@ -63,10 +63,14 @@ impl Default for AuditOptions {
 /// Reads the inputs and runs every selected telemetry rule.
 pub fn audit(inputs: &[Input], policy: &AuditPolicy, options: &AuditOptions) -> AuditReport {
     let files = read::expand_inputs(inputs);
-    // Folding keeps memory flat; standard input cannot be read a second
-    // time when folding cannot stay exact, so it keeps every event.
-    let stdin = files.iter().any(|(_, input)| *input == Input::Stdin);
-    let folded = if stdin {
+    // Folding keeps memory flat; standard input, pipes and other streams
+    // cannot be read a second time when folding cannot stay exact, so they
+    // keep every event.
+    let once = files.iter().any(|(_, input)| match input {
+        Input::Stdin => true,
+        Input::Path(path) => !std::fs::metadata(path).is_ok_and(|m| m.is_file()),
+    });
+    let folded = if once {
         None
     } else {
         Timeline::build_folded(read::read_all_folded(&files, policy, options.format))
