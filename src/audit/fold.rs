@@ -349,6 +349,15 @@ impl SessionAgg {
 /// aggregates of its session are kept): writes, checkpoints, model outputs
 /// above the token limit, and the events unsafe-shell or network-egress
 /// report.
+/// Tool names network-egress takes as a web search (reaching a search
+/// engine whatever their arguments).
+pub fn is_web_search_tool(tool: &str) -> bool {
+    matches!(
+        tool.to_ascii_lowercase().as_str(),
+        "websearch" | "web_search" | "web_search_call" | "google_web_search"
+    )
+}
+
 pub fn keep(ev: &Event, policy: &AuditPolicy) -> bool {
     use crate::rules::telemetry::{network_egress, unsafe_shell};
     match ev.kind {

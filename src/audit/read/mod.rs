@@ -830,6 +830,8 @@ pub struct Sink<'p> {
     /// Normalized paths by `cwd` NUL raw path: (shown, outside, task).
     paths: HashMap<Box<str>, NormalEntry>,
     path_key: String,
+    /// `fold::keep` of shell events by command text.
+    shell_keep: HashMap<Box<str>, bool>,
     sessions: Vec<(Arc<str>, Vec<Event>, Option<SessionAgg>)>,
     /// Folding: aggregates for every event, events kept only when a rule
     /// looks at them one by one.
@@ -866,6 +868,7 @@ impl<'p> Sink<'p> {
             interned: HashMap::new(),
             paths: HashMap::new(),
             path_key: String::new(),
+            shell_keep: HashMap::new(),
             sessions: Vec::new(),
             fold: None,
             line_events: 0,
@@ -1004,7 +1007,27 @@ impl<'p> Sink<'p> {
         let (id, events, agg) = &mut self.sessions[at];
         if let Some(agg) = agg {
             agg.add(&ev, sub);
-            if !fold::keep(&ev, self.policy) {
+            // Whether a rule reports a shell command depends on its text
+            // alone: decide each text once.
+            let keep = match (ev.kind, ev.command.as_deref(), &ev.url, &ev.tool) {
+                (EventKind::Shell, Some(command), None, tool)
+                    if !tool.as_deref().is_some_and(fold::is_web_search_tool) =>
+                {
+                    match self.shell_keep.get(command) {
+                        Some(&keep) => keep,
+                        None => {
+                            let keep = fold::keep(&ev, self.policy);
+                            if self.shell_keep.len() >= PATH_CACHE {
+                                self.shell_keep.clear();
+                            }
+                            self.shell_keep.insert(Box::from(command), keep);
+                            keep
+                        }
+                    }
+                }
+                _ => fold::keep(&ev, self.policy),
+            };
+            if !keep {
                 return (id.clone(), usize::MAX);
             }
         }

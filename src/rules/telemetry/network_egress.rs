@@ -104,15 +104,11 @@ impl TelemetryRule for NetworkEgress {
 /// The hosts other than localhost that `ev` reaches.
 fn event_hosts(ev: &Event) -> Vec<String> {
     let mut hosts: Vec<String> = Vec::new();
-    let tool = ev.tool.as_deref().unwrap_or("").to_ascii_lowercase();
     if let Some(url) = ev.url.as_deref() {
         if let Some(h) = url_host(url) {
             hosts.push(h);
         }
-    } else if matches!(
-        tool.as_str(),
-        "websearch" | "web_search" | "web_search_call" | "google_web_search"
-    ) {
+    } else if crate::audit::fold::is_web_search_tool(ev.tool.as_deref().unwrap_or("")) {
         hosts.push("a web search engine".to_string());
     }
     if ev.kind == crate::audit::event::EventKind::Shell {
