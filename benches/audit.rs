@@ -2,7 +2,9 @@
 //! as the agents write it) and times `agentlint audit` on it next to the
 //! peers measured in the same run: `jq -c .` and, for Claude Code
 //! folders, `ccusage claude daily --json --offline` (npm ccusage 20.0.24).
-//! Prints ratios, not just absolute times.
+//! Prints ratios, not just absolute times; against ccusage also the median
+//! ratio of seven alternating runs (the load of a shared machine drifts
+//! between two best-of-3 blocks).
 //!
 //! ```text
 //! cargo bench --bench audit                      # 200 MB Claude Code folder
