@@ -178,3 +178,55 @@ fn a_session_cut_in_two_is_read_again_in_full() {
     );
     assert_eq!(print::json(&report), full(&files, &policy));
 }
+
+#[test]
+fn a_checkpoint_written_hours_late_is_read_again_in_full() {
+    // Folding answers "the first event after a checkpoint's due time" as
+    // events come; a checkpoint written after events already past its due
+    // time, or after a model output it precedes in time, cannot be folded
+    // exactly: the audit must notice and read everything again.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = policy();
+    let line = |kind: &str, at: &str, extra: &str| {
+        format!(r#"{{"type":"{kind}",{extra}"timestamp":"2026-03-02T{at}:00Z","session_id":"s1"}}"#)
+    };
+    let read = |at: &str| line("tool_call", at, r#""tool":"Read","payload":{},"#);
+    let cases = [
+        // Due at 07:00, written after the 10:00 event that answers it.
+        vec![
+            read("00:00"),
+            read("10:00"),
+            line("checkpoint", "01:00", ""),
+            read("11:00"),
+        ],
+        // The 02:00 model output counts after the 01:00 checkpoint.
+        vec![
+            read("00:00"),
+            line("model_output", "02:00", r#""token_count":500,"#),
+            line("checkpoint", "01:00", ""),
+            read("03:00"),
+        ],
+    ];
+    for (i, lines) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("late{i}.jsonl"));
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let files = inputs(std::slice::from_ref(&path));
+        assert!(
+            Timeline::build_folded(read::read_all_folded(&files, &policy, None)).is_none(),
+            "case {i} must not fold"
+        );
+        let expected = full(&files, &policy);
+        let report =
+            agentlint::audit::audit(&[Input::Path(path)], &policy, &AuditOptions::default());
+        assert_eq!(print::json(&report), expected, "case {i}");
+        if i == 0 {
+            assert!(expected.contains("\"rule\": \"checkpoint-missed\""));
+            assert!(expected.contains("\"line\": 2"), "{expected}");
+        } else {
+            assert!(
+                expected.contains("\"tokens_since_checkpoint\": 500"),
+                "{expected}"
+            );
+        }
+    }
+}
