@@ -15,7 +15,7 @@ fn read(text: &str, format: Option<TelemetryFormat>) -> (read::FileRead, Timelin
     let policy = AuditPolicy::default();
     let r = read::read_stream(text.as_bytes(), "t.jsonl", 0, &policy, format);
     let r2 = read::read_stream(text.as_bytes(), "t.jsonl", 0, &policy, format);
-    (r, Timeline::build(vec![r2]))
+    (r, Timeline::build(vec![r2], &policy))
 }
 
 const CLAUDE: &str = r#"{"type":"user","uuid":"5b1e-01","parentUuid":null,"sessionId":"9d2c-aa","timestamp":"2026-03-02T14:00:00.120Z","cwd":"/home/dev/app","gitBranch":"main","version":"2.0.49","userType":"external","isSidechain":false,"message":{"role":"user","content":"Do TASK-3 then TASK-1 from TASKS.md"}}

@@ -3,6 +3,49 @@
 use serde::Serialize;
 use std::sync::Arc;
 
+/// An immutable string behind one thin pointer (8 bytes, 8 as an
+/// `Option`), shared when cloned: the text fields of [`Event`], which
+/// the audit keeps by the hundred thousand.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SharedStr(Arc<Box<str>>);
+
+impl std::ops::Deref for SharedStr {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for SharedStr {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SharedStr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self.0, f)
+    }
+}
+
+impl std::fmt::Display for SharedStr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for SharedStr {
+    fn from(s: &str) -> SharedStr {
+        SharedStr(Arc::new(Box::from(s)))
+    }
+}
+
+impl From<String> for SharedStr {
+    fn from(s: String) -> SharedStr {
+        SharedStr(Arc::new(s.into_boxed_str()))
+    }
+}
+
 /// What an event did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -65,22 +108,22 @@ pub struct Event {
     pub offset: u64,
     pub kind: EventKind,
     /// The tool name as written (`Bash`, `apply_patch`, `write_file`).
-    pub tool: Option<Arc<str>>,
+    pub tool: Option<SharedStr>,
     /// The file the event read or wrote: relative to the workspace when
     /// inside it, else absolute; `..`, `.` and `~` resolved.
-    pub path: Option<Arc<str>>,
+    pub path: Option<SharedStr>,
     /// Whether `path` lies outside the workspace (`None`: no workspace known).
     pub outside: Option<bool>,
-    pub command: Option<Box<str>>,
+    pub command: Option<SharedStr>,
     /// A URL or host a web tool reached (WebFetch, web_search_call).
-    pub url: Option<Box<str>>,
+    pub url: Option<SharedStr>,
     /// Output tokens of a model generation.
     pub output_tokens: u64,
     /// Context size (input + cached input) of a model request, or the
     /// tokens before a compaction on checkpoints.
     pub context_tokens: u64,
     /// The manifest task the event belongs to.
-    pub task: Option<Arc<str>>,
+    pub task: Option<SharedStr>,
 }
 
 impl Event {

@@ -6,6 +6,7 @@
 //! (`crate::rules::telemetry`) --Findings--> `report` --> printers.
 
 pub mod event;
+pub mod fold;
 pub mod paths;
 pub mod policy;
 pub mod print;
@@ -62,8 +63,20 @@ impl Default for AuditOptions {
 /// Reads the inputs and runs every selected telemetry rule.
 pub fn audit(inputs: &[Input], policy: &AuditPolicy, options: &AuditOptions) -> AuditReport {
     let files = read::expand_inputs(inputs);
-    let reads = read::read_all(&files, policy, options.format);
-    let timeline = Timeline::build(reads);
+    // Folding keeps memory flat; standard input, pipes and other streams
+    // cannot be read a second time when folding cannot stay exact, so they
+    // keep every event.
+    let once = files.iter().any(|(_, input)| match input {
+        Input::Stdin => true,
+        Input::Path(path) => !std::fs::metadata(path).is_ok_and(|m| m.is_file()),
+    });
+    let folded = if once {
+        None
+    } else {
+        Timeline::build_folded(read::read_all_folded(&files, policy, options.format))
+    };
+    let timeline = folded
+        .unwrap_or_else(|| Timeline::build(read::read_all(&files, policy, options.format), policy));
     audit_timeline(timeline, policy, options)
 }
 
@@ -210,6 +223,17 @@ impl<'a> AuditContext<'a> {
         rule: &'static RuleMeta,
         session: &Session,
         event: &Event,
+        message: String,
+    ) -> &mut AuditFinding {
+        self.report_at(rule, session, &fold::Anchor::of(event), message)
+    }
+
+    /// `report` at an anchor (an event the timeline may have folded).
+    pub fn report_at(
+        &mut self,
+        rule: &'static RuleMeta,
+        session: &Session,
+        event: &fold::Anchor,
         message: String,
     ) -> &mut AuditFinding {
         let mut extra = BTreeMap::new();

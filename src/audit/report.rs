@@ -154,7 +154,7 @@ impl AuditReport {
         let summary = AuditSummary {
             files: timeline.files.len(),
             lines: timeline.files.iter().map(|f| f.lines).sum(),
-            events: timeline.sessions.iter().map(|s| s.events.len()).sum(),
+            events: timeline.sessions.iter().map(|s| s.agg.count).sum(),
             malformed_lines: timeline.parse_errors.len(),
             ignored_lines: timeline.files.iter().map(|f| f.ignored).sum(),
             unreadable_files: timeline
@@ -203,44 +203,32 @@ fn session_summary(
     files: &[TelemetryFile],
     (findings, violations): (usize, usize),
 ) -> SessionSummary {
+    let agg = &session.agg;
     let mut by_kind: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut file_set = BTreeSet::new();
+    for kind in EventKind::ALL {
+        let n = agg.kind_count(kind);
+        if n > 0 {
+            by_kind.insert(kind.as_str(), n);
+        }
+    }
+    let file_set = &agg.files;
     let first = session.start().unwrap_or(0);
     let end = session.end().unwrap_or(first);
     // Hours aligned to the clock, as pacing-degradation's windows.
     let start = first - first.rem_euclid(3_600_000);
     let hours = ((end - start) / 3_600_000 + 1).max(1) as usize;
-    let mut activity = vec![0u32; hours];
-    let (mut output, mut since_checkpoint, mut max_context, mut checkpoints) =
-        (0u64, 0u64, 0u64, 0);
+    let start_hour = start.div_euclid(3_600_000);
+    let activity: Vec<u32> = (0..hours as i64)
+        .map(|h| agg.tool_calls_in_hour(start_hour + h))
+        .collect();
     let mut tasks_started: Vec<String> = Vec::new();
     for ev in &session.events {
-        *by_kind.entry(ev.kind.as_str()).or_default() += 1;
-        file_set.insert(ev.file);
-        if ev.kind.is_tool_call() {
-            let h = ((ev.ts - start) / 3_600_000) as usize;
-            if let Some(slot) = activity.get_mut(h) {
-                *slot += 1;
-            }
-        }
-        match ev.kind {
-            EventKind::ModelOutput => {
-                output += ev.output_tokens;
-                since_checkpoint += ev.output_tokens;
-                max_context = max_context.max(ev.context_tokens);
-            }
-            EventKind::Checkpoint => {
-                checkpoints += 1;
-                since_checkpoint = 0;
-            }
-            EventKind::Write => {
-                if let Some(task) = &ev.task {
-                    if !tasks_started.iter().any(|t| t.as_str() == task.as_ref()) {
-                        tasks_started.push(task.to_string());
-                    }
+        if ev.kind == EventKind::Write {
+            if let Some(task) = &ev.task {
+                if !tasks_started.iter().any(|t| t.as_str() == task.as_ref()) {
+                    tasks_started.push(task.to_string());
                 }
             }
-            _ => {}
         }
     }
     let count = |k: EventKind| by_kind.get(k.as_str()).copied().unwrap_or(0);
@@ -253,16 +241,16 @@ fn session_summary(
         start: session.start().map(format_ms),
         end: session.end().map(format_ms),
         duration_secs: (end - first) as f64 / 1000.0,
-        events: session.events.len(),
+        events: agg.count,
         reads: count(EventKind::Read),
         writes: count(EventKind::Write),
         shell: count(EventKind::Shell),
         by_kind,
         activity_per_hour: activity,
-        output_tokens: output,
-        tokens_since_checkpoint: since_checkpoint,
-        max_context_tokens: max_context,
-        checkpoints,
+        output_tokens: agg.output_tokens,
+        tokens_since_checkpoint: agg.since_checkpoint,
+        max_context_tokens: agg.max_context,
+        checkpoints: agg.checkpoints,
         tasks_started,
         constraint_violations: violations,
         findings,

@@ -2,6 +2,8 @@
 //! readers gave, with the files and the unreadable lines kept alongside.
 
 use crate::audit::event::Event;
+use crate::audit::fold::{Anchor, FoldConfig, SessionAgg};
+use crate::audit::policy::AuditPolicy;
 use crate::audit::read::{FileRead, ParseError, TelemetryFormat};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -16,30 +18,27 @@ pub struct TelemetryFile {
     pub io_error: Option<String>,
 }
 
-/// The first event written before an earlier one, in file order.
-#[derive(Debug, Clone, Copy)]
-pub struct OutOfOrder {
-    /// Index of the event (in `Session::events`, after sorting).
-    pub event: usize,
-    pub previous_ts: i64,
-    /// How many events were out of order in this session.
-    pub count: usize,
-}
+pub use crate::audit::fold::OutOfOrder;
 
 #[derive(Debug)]
 pub struct Session {
     pub id: Arc<str>,
-    /// Sorted by time (then file, then line); `seq` is the position.
+    /// Sorted by time (then file, then line); `seq` is the position. When
+    /// the timeline was built from folded reads, only the events a rule
+    /// looks at one by one (see [`crate::audit::fold::keep`]); the rest
+    /// are in `agg`.
     pub events: Vec<Event>,
+    /// Counts, token sums, time windows and anchors over every event.
+    pub agg: SessionAgg,
     pub out_of_order: Option<OutOfOrder>,
 }
 
 impl Session {
     pub fn start(&self) -> Option<i64> {
-        self.events.first().map(|e| e.ts)
+        self.agg.start()
     }
     pub fn end(&self) -> Option<i64> {
-        self.events.last().map(|e| e.ts)
+        self.agg.end()
     }
 }
 
@@ -51,7 +50,8 @@ pub struct Timeline {
 }
 
 impl Timeline {
-    pub fn build(reads: Vec<FileRead>) -> Timeline {
+    /// Builds the timeline from reads that kept every event.
+    pub fn build(reads: Vec<FileRead>, policy: &AuditPolicy) -> Timeline {
         let mut files = Vec::with_capacity(reads.len());
         let mut merged: BTreeMap<Arc<str>, Vec<Event>> = BTreeMap::new();
         let mut parse_errors = Vec::new();
@@ -76,6 +76,7 @@ impl Timeline {
                 }
             }
         }
+        let cfg = FoldConfig::new(policy);
         let sessions = merged
             .into_iter()
             .map(|(id, mut events)| {
@@ -91,15 +92,17 @@ impl Timeline {
                     }
                 }
                 events.sort_by_key(|e| (e.ts, e.file, e.line));
+                let mut agg = SessionAgg::new(cfg);
                 for (i, e) in events.iter_mut().enumerate() {
                     e.seq = i as u32;
+                    agg.add(e, i as u32);
                 }
                 let out_of_order = first.and_then(|(file, line, previous_ts)| {
                     events
                         .iter()
-                        .position(|e| e.file == file && e.line == line)
-                        .map(|event| OutOfOrder {
-                            event,
+                        .find(|e| e.file == file && e.line == line)
+                        .map(|e| OutOfOrder {
+                            anchor: Anchor::of(e),
                             previous_ts,
                             count,
                         })
@@ -107,6 +110,7 @@ impl Timeline {
                 Session {
                     id,
                     events,
+                    agg,
                     out_of_order,
                 }
             })
@@ -117,6 +121,62 @@ impl Timeline {
             sessions,
             parse_errors,
         }
+    }
+
+    /// Builds the timeline from folded reads (see `read::read_all_folded`):
+    /// `None` when some session cannot be told exactly from them (a
+    /// session in several files or parts, an uncertain aggregate), and the
+    /// input must be read again keeping every event.
+    pub fn build_folded(reads: Vec<FileRead>) -> Option<Timeline> {
+        let mut files = Vec::with_capacity(reads.len());
+        let mut merged: BTreeMap<Arc<str>, (Vec<Event>, SessionAgg)> = BTreeMap::new();
+        let mut parse_errors = Vec::new();
+        for read in reads {
+            if read.uncertain {
+                return None;
+            }
+            files.push(TelemetryFile {
+                name: read.name,
+                format: read.format,
+                lines: read.lines,
+                ignored: read.ignored,
+                io_error: read.io_error,
+            });
+            parse_errors.extend(read.errors);
+            let mut folded = read.folded?;
+            for (id, events) in read.sessions {
+                let agg = folded.remove(&id)?;
+                if agg.uncertain || merged.contains_key(&id) {
+                    return None;
+                }
+                merged.insert(id, (events, agg));
+            }
+            if !folded.is_empty() {
+                return None;
+            }
+        }
+        let sessions = merged
+            .into_iter()
+            .map(|(id, (mut events, mut agg))| {
+                events.sort_by_key(|e| (e.ts, e.file, e.line));
+                for (i, e) in events.iter_mut().enumerate() {
+                    e.seq = i as u32;
+                }
+                let out_of_order = agg.out_of_order.take();
+                Session {
+                    id,
+                    events,
+                    agg,
+                    out_of_order,
+                }
+            })
+            .collect();
+        parse_errors.sort_by_key(|e: &ParseError| (e.file, e.line));
+        Some(Timeline {
+            files,
+            sessions,
+            parse_errors,
+        })
     }
 
     /// Every event of every session in time order, with its session index.

@@ -4,9 +4,9 @@
 //! and is counted once per `message.id` + `requestId`; `system`
 //! `compact_boundary` lines are checkpoints.
 
-use super::fields::{describe_error, Blocks, CommandField};
+use super::fields::{describe_error, parse, Blocks, CommandField};
 use super::{classify_tool, Handled, Sink};
-use crate::audit::event::EventKind;
+use crate::audit::event::{EventKind, SharedStr};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -91,17 +91,42 @@ pub struct ClaudeParser {
     /// The byte test (see `read::byte_test`).
     pub(crate) byte_test: super::ByteTest,
     /// Hashes of `message.id` + `requestId` already counted.
-    seen: HashSet<u64>,
+    seen: KeySet,
     /// The first model output of this reader (key, session, index), and
     /// the last key, for joining the parts of a split file.
     pub(crate) first_key: Option<(u64, std::sync::Arc<str>, usize)>,
     pub(crate) last_key: Option<u64>,
 }
 
+/// A set of `u64` keys in about 8 bytes a key: recent keys in a hash set,
+/// older ones in a sorted vector.
+#[derive(Default)]
+struct KeySet {
+    recent: HashSet<u64>,
+    old: Vec<u64>,
+}
+
+impl KeySet {
+    const RECENT: usize = 1 << 14;
+
+    /// Adds `key`; false when it was there already.
+    fn insert(&mut self, key: u64) -> bool {
+        if self.recent.contains(&key) || self.old.binary_search(&key).is_ok() {
+            return false;
+        }
+        self.recent.insert(key);
+        if self.recent.len() >= Self::RECENT {
+            self.old.reserve_exact(self.recent.len());
+            self.old.extend(self.recent.drain());
+            self.old.sort_unstable();
+        }
+        true
+    }
+}
+
 impl ClaudeParser {
     pub fn line(&mut self, line: &[u8], sink: &mut Sink<'_>) -> Result<Handled, String> {
-        let parsed: Line<'_> =
-            serde_json::from_slice(line).map_err(|e| describe_error(line, &e, "Claude Code"))?;
+        let parsed: Line<'_> = parse(line).map_err(|e| describe_error(line, &e, "Claude Code"))?;
         let session: Cow<'_, str> =
             match (&parsed.session_id, parsed.is_sidechain, &parsed.agent_id) {
                 (Some(s), Some(true), Some(agent)) => Cow::Owned(format!("{s}/agent-{agent}")),
@@ -148,10 +173,10 @@ impl ClaudeParser {
                         sink.set_path(&mut ev, &path, cwd);
                     }
                     if let Some(command) = input.command {
-                        ev.command = Some(command.text.into_boxed_str());
+                        ev.command = Some(SharedStr::from(command.text));
                     }
                     if let Some(url) = input.url {
-                        ev.url = Some(Box::from(url.as_ref()));
+                        ev.url = Some(SharedStr::from(url.as_ref()));
                     }
                     sink.push(&session, ev);
                     used = true;

@@ -4,9 +4,9 @@
 //! `shell_command`, `exec_command`, `local_shell_call`); edits are
 //! `apply_patch` patches; tokens are `event_msg` `token_count`.
 
-use super::fields::{describe_error, CommandField};
+use super::fields::{describe_error, parse, CommandField};
 use super::{classify_tool, Handled, Sink};
-use crate::audit::event::EventKind;
+use crate::audit::event::{EventKind, SharedStr};
 use crate::audit::paths;
 use regex::Regex;
 use serde::Deserialize;
@@ -118,7 +118,7 @@ impl CodexParser {
 
     pub fn line(&mut self, line: &[u8], sink: &mut Sink<'_>) -> Result<Handled, String> {
         let parsed: Line<'_> =
-            serde_json::from_slice(line).map_err(|e| describe_error(line, &e, "Codex rollout"))?;
+            parse(line).map_err(|e| describe_error(line, &e, "Codex rollout"))?;
         let payload: Payload<'_> = serde_json::from_str(parsed.payload.get())
             .map_err(|e| format!("Codex `{}` payload of an unknown shape: {e}", parsed.kind))?;
         let ts = || sink_ts(parsed.timestamp.as_deref());
@@ -199,7 +199,7 @@ impl CodexParser {
                 }
                 let mut ev = sink.event(ts, kind);
                 sink.set_tool(&mut ev, name);
-                ev.command = command.map(String::into_boxed_str);
+                ev.command = command.map(SharedStr::from);
                 if let Some(path) = args.file_path.or(args.path) {
                     let cwd = args.workdir.as_deref().or(self.cwd.as_deref());
                     sink.set_path(&mut ev, &path, cwd);
@@ -229,7 +229,7 @@ impl CodexParser {
                 };
                 let mut ev = sink.event(ts()?, EventKind::Shell);
                 sink.set_tool(&mut ev, "local_shell_call");
-                ev.command = action.command.map(|c| c.text.into_boxed_str());
+                ev.command = action.command.map(|c| SharedStr::from(c.text));
                 sink.push(&self.session, ev);
                 Ok(Handled::Used)
             }
@@ -240,9 +240,9 @@ impl CodexParser {
                 };
                 let mut ev = sink.event(ts()?, EventKind::Other);
                 sink.set_tool(&mut ev, "web_search_call");
-                ev.url = action.url.map(|u| Box::from(u.as_ref()));
+                ev.url = action.url.map(|u| SharedStr::from(u.as_ref()));
                 if ev.url.is_none() {
-                    ev.command = action.query.map(|q| Box::from(q.as_ref()));
+                    ev.command = action.query.map(|q| SharedStr::from(q.as_ref()));
                 }
                 sink.push(&self.session, ev);
                 Ok(Handled::Used)
@@ -284,7 +284,7 @@ impl CodexParser {
                     .unwrap_or_else(|_| literal.to_string());
                 let mut ev = sink.event(ts, EventKind::Shell);
                 sink.set_tool(&mut ev, "exec");
-                ev.command = Some(command.into_boxed_str());
+                ev.command = Some(SharedStr::from(command));
                 sink.push(&self.session, ev);
                 found = true;
             }

@@ -2,9 +2,9 @@
 //! "timestamp", "session_id"}`, `{"type": "model_output", "token_count",
 //! "output_length", ...}`, and our `{"type": "checkpoint", ...}`.
 
-use super::fields::{describe_error, CommandField, Text};
+use super::fields::{describe_error, parse, CommandField, Text};
 use super::{classify_tool, Handled, Sink};
-use crate::audit::event::EventKind;
+use crate::audit::event::{EventKind, SharedStr};
 use crate::audit::paths;
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -59,8 +59,7 @@ pub struct DesignParser;
 
 impl DesignParser {
     pub fn line(&mut self, line: &[u8], sink: &mut Sink<'_>) -> Result<Handled, String> {
-        let parsed: Line<'_> =
-            serde_json::from_slice(line).map_err(|e| describe_error(line, &e, "design JSONL"))?;
+        let parsed: Line<'_> = parse(line).map_err(|e| describe_error(line, &e, "design JSONL"))?;
         let ts = sink.timestamp(parsed.timestamp.as_deref())?;
         let session = parsed
             .session_id
@@ -107,8 +106,8 @@ impl DesignParser {
                     if !target.is_empty() {
                         sink.set_path(&mut ev, target, cwd);
                     }
-                    ev.command = command.as_deref().map(Box::from);
-                    ev.url = payload.url.as_deref().map(Box::from);
+                    ev.command = command.as_deref().map(SharedStr::from);
+                    ev.url = payload.url.as_deref().map(SharedStr::from);
                     sink.push(&session, ev);
                 }
             }

@@ -111,6 +111,15 @@ impl<'de, B: Deserialize<'de>> Deserialize<'de> for Blocks<B> {
     }
 }
 
+/// Parses one line: as text when it is valid UTF-8 (checked once for the
+/// whole line, not string by string), else as bytes (for the error).
+pub fn parse<'a, T: Deserialize<'a>>(line: &'a [u8]) -> Result<T, serde_json::Error> {
+    match std::str::from_utf8(line) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(line),
+    }
+}
+
 /// Tells a shape mismatch from invalid JSON, for the parse-error message.
 pub fn describe_error(line: &[u8], err: &serde_json::Error, what: &str) -> String {
     match serde_json::from_slice::<IgnoredAny>(line) {

@@ -8,7 +8,8 @@ pub mod codex;
 pub mod design;
 mod fields;
 
-use crate::audit::event::{Event, EventKind};
+use crate::audit::event::{Event, EventKind, SharedStr};
+use crate::audit::fold::{self, FoldConfig, SessionAgg};
 use crate::audit::paths;
 use crate::audit::policy::AuditPolicy;
 use rayon::prelude::*;
@@ -70,6 +71,11 @@ pub struct FileRead {
     pub errors: Vec<ParseError>,
     /// The file could not be opened or read to the end.
     pub io_error: Option<String>,
+    /// Read folding (`read_all_folded`): each session's aggregates, while
+    /// `sessions` holds only the events rules look at one by one.
+    pub folded: Option<BTreeMap<Arc<str>, SessionAgg>>,
+    /// Folding could not stay exact (see `fold`): read again in full.
+    pub uncertain: bool,
 }
 
 /// Lists the telemetry files of the inputs: files as given, every
@@ -126,6 +132,38 @@ pub fn read_all(
     read_all_split(files, policy, format, SPLIT_MIN, threads * 2)
 }
 
+/// Reads every input in parallel, keeping only the events rules look at
+/// one by one and folding the others into per-session aggregates as they
+/// are read (memory that does not follow the number of events). Large
+/// files are cut only where the session changes. Build with
+/// `Timeline::build_folded`.
+pub fn read_all_folded(
+    files: &[(String, Input)],
+    policy: &AuditPolicy,
+    format: Option<TelemetryFormat>,
+) -> Vec<FileRead> {
+    let threads = rayon::current_num_threads();
+    read_all_split_folded(files, policy, format, SPLIT_MIN, threads * 2)
+}
+
+/// `read_all_folded` with the splitting spelled out (see `read_all_split`).
+pub fn read_all_split_folded(
+    files: &[(String, Input)],
+    policy: &AuditPolicy,
+    format: Option<TelemetryFormat>,
+    split_min: u64,
+    max_parts: usize,
+) -> Vec<FileRead> {
+    read_all_inner(
+        files,
+        policy,
+        format,
+        split_min,
+        max_parts,
+        Some(FoldConfig::new(policy)),
+    )
+}
+
 /// `read_all` with the splitting of large files spelled out: files of at
 /// least `2 * split_min` bytes are read in up to `max_parts` parts (1: never
 /// split).
@@ -136,10 +174,23 @@ pub fn read_all_split(
     split_min: u64,
     max_parts: usize,
 ) -> Vec<FileRead> {
+    read_all_inner(files, policy, format, split_min, max_parts, None)
+}
+
+fn read_all_inner(
+    files: &[(String, Input)],
+    policy: &AuditPolicy,
+    format: Option<TelemetryFormat>,
+    split_min: u64,
+    max_parts: usize,
+    fold: Option<FoldConfig>,
+) -> Vec<FileRead> {
     let mut work = Vec::new();
     for (file, (_, input)) in files.iter().enumerate() {
         let parts = match input {
-            Input::Path(path) if max_parts > 1 => plan_parts(path, format, split_min, max_parts),
+            Input::Path(path) if max_parts > 1 => {
+                plan_parts(path, format, split_min, max_parts, fold.is_some())
+            }
             _ => None,
         };
         match parts {
@@ -166,7 +217,9 @@ pub fn read_all_split(
                 Input::Path(path) => open_part(path, w.start, w.len),
             };
             let part = match opened {
-                Ok(reader) => read_part(reader, name, w.file as u32, policy, w.format, w.start),
+                Ok(reader) => {
+                    read_part(reader, name, w.file as u32, policy, w.format, w.start, fold)
+                }
                 Err(e) => Part {
                     read: FileRead {
                         name: name.clone(),
@@ -218,6 +271,7 @@ fn plan_parts(
     format: Option<TelemetryFormat>,
     split_min: u64,
     max_parts: usize,
+    at_sessions: bool,
 ) -> Option<Vec<(u64, u64, TelemetryFormat)>> {
     use std::io::{Seek, SeekFrom};
     let split_min = split_min.max(1);
@@ -262,7 +316,32 @@ fn plan_parts(
         if skip.last() != Some(&b'\n') {
             break;
         }
-        cuts.push(target + n);
+        if !at_sessions {
+            cuts.push(target + n);
+            continue;
+        }
+        // Folding needs each session whole in one part: cut before the
+        // first line whose session differs from the line before it.
+        let mut at = target + n;
+        let mut previous: Option<Vec<u8>> = None;
+        let mut found = None;
+        while at - target < SESSION_CUT_SCAN {
+            skip.clear();
+            let n = reader.read_until(b'\n', &mut skip).ok()? as u64;
+            if n == 0 || skip.last() != Some(&b'\n') {
+                break;
+            }
+            let id = session_bytes(&skip, format);
+            if previous.as_ref().is_some_and(|p| *p != id) {
+                found = Some(at);
+                break;
+            }
+            previous = Some(id);
+            at += n;
+        }
+        if let Some(cut) = found {
+            cuts.push(cut);
+        }
     }
     cuts.push(size);
     cuts.dedup();
@@ -271,6 +350,33 @@ fn plan_parts(
             .map(|w| (w[0], w[1] - w[0], format))
             .collect(),
     )
+}
+
+/// How far past a planned cut a folding read looks for a session change.
+const SESSION_CUT_SCAN: u64 = 8 << 20;
+
+/// The raw bytes that tell a line's session (its session id and, for
+/// Claude Code, its subagent), for cutting files between sessions.
+fn session_bytes(line: &[u8], format: TelemetryFormat) -> Vec<u8> {
+    let value = |key: &[u8]| -> &[u8] {
+        match memchr::memmem::find(line, key) {
+            Some(i) => {
+                let rest = &line[i + key.len()..];
+                let end = memchr::memchr(b'"', rest).unwrap_or(rest.len());
+                &rest[..end]
+            }
+            None => b"",
+        }
+    };
+    match format {
+        TelemetryFormat::ClaudeCode => {
+            let mut id = value(b"\"sessionId\":\"").to_vec();
+            id.push(b'/');
+            id.extend_from_slice(value(b"\"agentId\":\""));
+            id
+        }
+        _ => value(b"\"session_id\":\"").to_vec(),
+    }
 }
 
 /// What reading one part gave, with what joining parts needs.
@@ -288,7 +394,10 @@ struct Part {
 fn merge_part(merged: &mut FileRead, last_key: &mut Option<u64>, part: Part) {
     let mut read = part.read;
     if let (Some(prev), Some((key, session, index))) = (*last_key, &part.first_key) {
-        if prev == *key {
+        if prev == *key && merged.folded.is_some() {
+            // Folded already: read again in full.
+            merged.uncertain = true;
+        } else if prev == *key {
             if let Some(events) = read.sessions.get_mut(session) {
                 if *index < events.len() {
                     events.remove(*index);
@@ -307,6 +416,18 @@ fn merge_part(merged: &mut FileRead, last_key: &mut Option<u64>, part: Part) {
     }
     for e in read.errors.iter_mut() {
         e.line += base;
+    }
+    merged.uncertain |= read.uncertain;
+    if let (Some(into), Some(from)) = (merged.folded.as_mut(), read.folded.take()) {
+        for (session, mut agg) in from {
+            agg.shift_lines(base);
+            if into.contains_key(&session) {
+                // A session cut in two: its order-dependent aggregates
+                // cannot be joined exactly.
+                merged.uncertain = true;
+            }
+            into.insert(session, agg);
+        }
     }
     merged.lines += read.lines;
     merged.ignored += read.ignored;
@@ -335,7 +456,7 @@ pub fn read_stream(
     policy: &AuditPolicy,
     format: Option<TelemetryFormat>,
 ) -> FileRead {
-    read_part(reader, name, index, policy, format, 0).read
+    read_part(reader, name, index, policy, format, 0, None).read
 }
 
 fn read_part(
@@ -345,10 +466,13 @@ fn read_part(
     policy: &AuditPolicy,
     format: Option<TelemetryFormat>,
     start: u64,
+    fold: Option<FoldConfig>,
 ) -> Part {
     let mut reader = BufReader::with_capacity(1 << 20, reader);
+    let mut sink = Sink::new(policy, index, name);
+    sink.fold = fold;
     let mut state = LineState {
-        sink: Sink::new(policy, index, name),
+        sink,
         parser: format.map(|f| Parser::new(f, name)),
         read: FileRead {
             name: name.to_string(),
@@ -406,15 +530,20 @@ fn read_part(
         parser,
         ..
     } = state;
+    let mut folded = fold.map(|_| BTreeMap::new());
     read.sessions = sink
         .sessions
         .into_iter()
-        .map(|(id, mut events)| {
+        .map(|(id, mut events, agg)| {
             // Growth slack is memory for nothing from here on.
             events.shrink_to_fit();
+            if let (Some(map), Some(agg)) = (folded.as_mut(), agg) {
+                map.insert(id.clone(), agg);
+            }
             (id, events)
         })
         .collect();
+    read.folded = folded;
     read.errors = sink.errors;
     let (first_key, last_key) = match parser {
         Some(Parser::Claude(p)) => (p.first_key, p.last_key),
@@ -520,65 +649,112 @@ fn looks_like_object(line: &[u8]) -> bool {
     trimmed.first() == Some(&b'{') && trimmed.last() == Some(&b'}')
 }
 
-/// The byte test of a format: one automaton over the needles of the kinds
-/// that produce events (pattern ids below `needles`) and the markers of
-/// known kinds that never do (the rest). The default never skips.
+/// The byte test of a format: the quoted strings of the kinds that
+/// produce events (needles: `"usage"`, `"tool_use"`...) and the
+/// `"type":"…"` markers of known kinds that never do. The line is scanned
+/// quote to quote (long string values are crossed in one `memchr` step):
+/// the bytes between two consecutive quotes are compared whole, which finds
+/// exactly the quoted needles and markers a substring search would. The
+/// default never skips.
 #[derive(Default)]
 pub(crate) struct ByteTest {
-    automaton: Option<aho_corasick::AhoCorasick>,
-    needles: usize,
+    needles: &'static [&'static str],
+    /// Values of `"type"` of known kinds that produce no event.
+    known: &'static [&'static str],
+    /// With few needles (Claude Code): one SIMD substring search per
+    /// quoted needle and marker instead of the quote-to-quote scan.
+    finders: Option<(
+        Vec<memchr::memmem::Finder<'static>>,
+        Vec<memchr::memmem::Finder<'static>>,
+    )>,
 }
 
 impl ByteTest {
     pub(crate) fn new(format: TelemetryFormat) -> ByteTest {
-        let (needles, known): (&[&str], &[&str]) = match format {
+        let (needles, known): (&'static [&'static str], &'static [&'static str]) = match format {
             TelemetryFormat::Design => (&[], &[]),
             TelemetryFormat::ClaudeCode => (
-                &["\"usage\"", "\"tool_use\"", "compact_boundary"],
+                &["usage", "tool_use", "compact_boundary"],
                 &[
-                    "\"type\":\"user\"",
-                    "\"type\":\"summary\"",
-                    "\"type\":\"file-history-snapshot\"",
-                    "\"type\":\"queue-operation\"",
-                    "\"type\":\"attachment\"",
-                    "\"type\":\"progress\"",
+                    "user",
+                    "summary",
+                    "file-history-snapshot",
+                    "queue-operation",
+                    "attachment",
+                    "progress",
                 ],
             ),
             TelemetryFormat::Codex => (
                 &[
-                    "\"function_call\"",
-                    "\"custom_tool_call\"",
-                    "\"local_shell_call\"",
-                    "\"web_search_call\"",
-                    "\"token_count\"",
+                    "function_call",
+                    "custom_tool_call",
+                    "local_shell_call",
+                    "web_search_call",
+                    "token_count",
                     "compacted",
-                    "\"session_meta\"",
-                    "\"turn_context\"",
+                    "context_compacted",
+                    "session_meta",
+                    "turn_context",
                 ],
-                &["\"type\":\"response_item\"", "\"type\":\"event_msg\""],
+                &["response_item", "event_msg"],
             ),
         };
-        let automaton = (!known.is_empty())
-            .then(|| aho_corasick::AhoCorasick::new(needles.iter().chain(known)).ok())
-            .flatten();
+        let finders = (format == TelemetryFormat::ClaudeCode).then(|| {
+            let build = |tokens: &[&str], marker: bool| {
+                tokens
+                    .iter()
+                    .map(|t| {
+                        let quoted = if marker {
+                            format!("\"type\":\"{t}\"")
+                        } else {
+                            format!("\"{t}\"")
+                        };
+                        memchr::memmem::Finder::new(quoted.as_bytes()).into_owned()
+                    })
+                    .collect::<Vec<_>>()
+            };
+            (build(needles, false), build(known, true))
+        });
         ByteTest {
-            automaton,
-            needles: needles.len(),
+            needles,
+            known,
+            finders,
         }
     }
 
     /// True when `line` surely is a known kind that produces no event: a
     /// marker and no needle, and `{`…`}` on the outside.
     fn skips(&self, line: &[u8]) -> bool {
-        let Some(ac) = &self.automaton else {
+        if self.known.is_empty() {
             return false;
+        }
+        if let Some((needles, markers)) = &self.finders {
+            // Needles first: the lines that have one stop early.
+            return !needles.iter().any(|f| f.find(line).is_some())
+                && markers.iter().any(|f| f.find(line).is_some())
+                && looks_like_object(line);
+        }
+        let is = |set: &[&str], token: &[u8]| {
+            set.iter()
+                .any(|s| s.len() == token.len() && s.as_bytes() == token)
         };
         let mut known = false;
-        for m in ac.find_iter(line) {
-            if m.pattern().as_usize() < self.needles {
-                return false;
+        // The two strings between quotes before the current one.
+        let (mut before, mut last): (&[u8], &[u8]) = (b"", b"");
+        let mut open: Option<usize> = None;
+        for at in memchr::memchr_iter(b'"', line) {
+            if let Some(start) = open {
+                let token = &line[start + 1..at];
+                if is(self.needles, token) {
+                    return false;
+                }
+                if !known && last == b":" && before == b"type" && is(self.known, token) {
+                    known = true;
+                }
+                before = last;
+                last = token;
             }
-            known = true;
+            open = Some(at);
         }
         known && looks_like_object(line)
     }
@@ -650,8 +826,18 @@ pub struct Sink<'p> {
     line: u32,
     offset: u64,
     line_chars: u32,
-    interned: HashMap<Box<str>, Arc<str>>,
-    sessions: Vec<(Arc<str>, Vec<Event>)>,
+    interned: HashMap<Box<str>, SharedStr>,
+    /// Normalized paths by `cwd` NUL raw path: (shown, outside, task).
+    paths: HashMap<Box<str>, NormalEntry>,
+    path_key: String,
+    /// `fold::keep` of shell events by command text.
+    shell_keep: HashMap<Box<str>, bool>,
+    sessions: Vec<(Arc<str>, Vec<Event>, Option<SessionAgg>)>,
+    /// Folding: aggregates for every event, events kept only when a rule
+    /// looks at them one by one.
+    fold: Option<FoldConfig>,
+    /// Events pushed for the current line so far.
+    line_events: u32,
     session_index: HashMap<Arc<str>, usize>,
     last_session: usize,
     errors: Vec<ParseError>,
@@ -680,7 +866,12 @@ impl<'p> Sink<'p> {
             offset: 0,
             line_chars: 0,
             interned: HashMap::new(),
+            paths: HashMap::new(),
+            path_key: String::new(),
+            shell_keep: HashMap::new(),
             sessions: Vec::new(),
+            fold: None,
+            line_events: 0,
             session_index: HashMap::new(),
             last_session: 0,
             errors: Vec::new(),
@@ -691,8 +882,13 @@ impl<'p> Sink<'p> {
     fn begin_line(&mut self, line: u32, offset: u64, text: &[u8]) {
         self.line = line;
         self.offset = offset;
+        self.line_events = 0;
         // Characters = bytes that are not UTF-8 continuation bytes.
-        self.line_chars = text.iter().filter(|&&b| (b as i8) >= -0x40).count() as u32;
+        self.line_chars = if text.is_ascii() {
+            text.len() as u32
+        } else {
+            text.iter().filter(|&&b| (b as i8) >= -0x40).count() as u32
+        };
     }
 
     pub fn policy(&self) -> &AuditPolicy {
@@ -709,13 +905,13 @@ impl<'p> Sink<'p> {
         });
     }
 
-    pub fn intern(&mut self, text: &str) -> Arc<str> {
+    pub fn intern(&mut self, text: &str) -> SharedStr {
         if let Some(found) = self.interned.get(text) {
             return found.clone();
         }
-        let arc: Arc<str> = Arc::from(text);
-        self.interned.insert(Box::from(text), arc.clone());
-        arc
+        let shared = SharedStr::from(text);
+        self.interned.insert(Box::from(text), shared.clone());
+        shared
     }
 
     /// A new event at the current line.
@@ -746,20 +942,44 @@ impl<'p> Sink<'p> {
     /// path and attributes the event to the manifest task of that path
     /// unless it already names one.
     pub fn set_path(&mut self, ev: &mut Event, raw: &str, cwd: Option<&str>) {
-        let normal = paths::normalize(
-            raw,
-            cwd,
-            self.workspace.as_deref().or(cwd),
-            self.home.as_deref(),
-        );
-        if ev.task.is_none() {
-            if let Some(task) = paths::attribute(&normal.shown, &self.policy.tasks) {
-                let id = task.id.clone();
-                ev.task = Some(self.intern(&id));
-            }
+        // Agents touch the same files over and over: normalize each
+        // (cwd, path) once.
+        self.path_key.clear();
+        if let Some(cwd) = cwd {
+            self.path_key.push_str(cwd);
         }
-        ev.outside = normal.outside;
-        ev.path = Some(self.intern(&normal.shown));
+        self.path_key.push('\0');
+        self.path_key.push_str(raw);
+        let entry = match self.paths.get(self.path_key.as_str()) {
+            Some(found) => found.clone(),
+            None => {
+                let normal = paths::normalize(
+                    raw,
+                    cwd,
+                    self.workspace.as_deref().or(cwd),
+                    self.home.as_deref(),
+                );
+                let task = paths::attribute(&normal.shown, &self.policy.tasks)
+                    .map(|t| t.id.clone())
+                    .map(|id| self.intern(&id));
+                let entry = NormalEntry {
+                    shown: self.intern(&normal.shown),
+                    outside: normal.outside,
+                    task,
+                };
+                if self.paths.len() >= PATH_CACHE {
+                    self.paths.clear();
+                }
+                self.paths
+                    .insert(Box::from(self.path_key.as_str()), entry.clone());
+                entry
+            }
+        };
+        if ev.task.is_none() {
+            ev.task = entry.task;
+        }
+        ev.outside = entry.outside;
+        ev.path = Some(entry.shown);
     }
 
     pub fn set_task(&mut self, ev: &mut Event, task: &str) {
@@ -769,19 +989,48 @@ impl<'p> Sink<'p> {
     /// Adds an event; returns the session's id and the event's index in it.
     pub fn push(&mut self, session: &str, ev: Event) -> (Arc<str>, usize) {
         let at = match self.sessions.get(self.last_session) {
-            Some((id, _)) if id.as_ref() == session => self.last_session,
+            Some((id, _, _)) if id.as_ref() == session => self.last_session,
             _ => match self.session_index.get(session) {
                 Some(&i) => i,
                 None => {
                     let id: Arc<str> = Arc::from(session);
-                    self.sessions.push((id.clone(), Vec::new()));
+                    let agg = self.fold.map(SessionAgg::new);
+                    self.sessions.push((id.clone(), Vec::new(), agg));
                     self.session_index.insert(id, self.sessions.len() - 1);
                     self.sessions.len() - 1
                 }
             },
         };
         self.last_session = at;
-        let (id, events) = &mut self.sessions[at];
+        let sub = self.line_events;
+        self.line_events += 1;
+        let (id, events, agg) = &mut self.sessions[at];
+        if let Some(agg) = agg {
+            agg.add(&ev, sub);
+            // Whether a rule reports a shell command depends on its text
+            // alone: decide each text once.
+            let keep = match (ev.kind, ev.command.as_deref(), &ev.url, &ev.tool) {
+                (EventKind::Shell, Some(command), None, tool)
+                    if !tool.as_deref().is_some_and(fold::is_web_search_tool) =>
+                {
+                    match self.shell_keep.get(command) {
+                        Some(&keep) => keep,
+                        None => {
+                            let keep = fold::keep(&ev, self.policy);
+                            if self.shell_keep.len() >= PATH_CACHE {
+                                self.shell_keep.clear();
+                            }
+                            self.shell_keep.insert(Box::from(command), keep);
+                            keep
+                        }
+                    }
+                }
+                _ => fold::keep(&ev, self.policy),
+            };
+            if !keep {
+                return (id.clone(), usize::MAX);
+            }
+        }
         events.push(ev);
         (id.clone(), events.len() - 1)
     }
@@ -796,10 +1045,33 @@ impl<'p> Sink<'p> {
     }
 }
 
+/// A normalized path as `Sink::set_path` caches it.
+#[derive(Clone)]
+struct NormalEntry {
+    shown: SharedStr,
+    outside: Option<bool>,
+    task: Option<SharedStr>,
+}
+
+/// Paths normalized per reader before the cache starts over.
+const PATH_CACHE: usize = 1 << 14;
+
 /// The kind of a tool by its name (case-insensitive).
 pub fn classify_tool(name: &str) -> EventKind {
-    let lower = name.to_ascii_lowercase();
-    let base = lower.rsplit("__").next().unwrap_or(&lower);
+    // After the last `__` (MCP prefixes), lowercased on the stack.
+    let bytes = name.as_bytes();
+    let from = bytes
+        .windows(2)
+        .rposition(|w| w == b"__")
+        .map_or(0, |i| i + 2);
+    let base = &bytes[from..];
+    let mut buf = [0u8; 32];
+    let Some(slot) = buf.get_mut(..base.len()) else {
+        return EventKind::Other;
+    };
+    slot.copy_from_slice(base);
+    slot.make_ascii_lowercase();
+    let base = std::str::from_utf8(slot).unwrap_or("");
     match base {
         "write"
         | "edit"
@@ -837,5 +1109,35 @@ pub fn classify_tool(name: &str) -> EventKind {
         | "task_tracker" => EventKind::TaskList,
         "checkpoint" => EventKind::Checkpoint,
         _ => EventKind::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_test_skips_only_known_kinds_without_needles() {
+        let t = ByteTest::new(TelemetryFormat::ClaudeCode);
+        let user = br#"{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"t1","content":"say \"usage\" and \"tool_use\""}]}}"#;
+        assert!(
+            t.skips(user),
+            "escaped quotes inside a string are no needle"
+        );
+        assert!(!t.skips(br#"{"type":"user","usage":{}}"#));
+        assert!(!t.skips(br#"{"type":"user","c":[{"type":"tool_use"}]}"#));
+        assert!(
+            !t.skips(br#"{"type":"assistant","message":{}}"#),
+            "not a known kind"
+        );
+        assert!(!t.skips(br#"{"type": "user"}"#), "markers are compact JSON");
+        assert!(!t.skips(br#"{"type":"user""#), "not a whole object");
+        assert!(t.skips(br#"{"a":"x","type":"summary"}"#));
+        assert!(!t.skips(br#"{"subtype":"compact_boundary","type":"progress"}"#));
+        let c = ByteTest::new(TelemetryFormat::Codex);
+        assert!(c.skips(br#"{"type":"response_item","payload":{"type":"function_call_output"}}"#));
+        assert!(!c.skips(br#"{"type":"response_item","payload":{"type":"function_call"}}"#));
+        assert!(!c.skips(br#"{"type":"event_msg","payload":{"type":"context_compacted"}}"#));
+        assert!(!ByteTest::new(TelemetryFormat::Design).skips(br#"{"type":"user"}"#));
     }
 }

@@ -74,17 +74,15 @@ impl TelemetryRule for CheckpointMissed {
                 if to - from <= interval {
                     continue;
                 }
-                let due = from + interval;
                 let Some(anchor) = session
-                    .events
-                    .iter()
-                    .find(|e| e.ts > due)
-                    .or(session.events.last())
+                    .agg
+                    .first_after_due(from)
+                    .or(session.agg.last_anchor())
                 else {
                     continue;
                 };
                 let gap_h = (to - from) as f64 / 3_600_000.0;
-                cx.report(
+                cx.report_at(
                     &Self::META,
                     session,
                     anchor,

@@ -1,6 +1,8 @@
 //! network-egress: a command or tool reaching a host other than localhost
 //! under `network_scope: localhost_only`.
 
+use crate::audit::event::Event;
+use crate::audit::policy::AuditPolicy;
 use crate::audit::shell::{self, SimpleCommand};
 use crate::audit::AuditContext;
 use crate::declare_rule;
@@ -66,27 +68,7 @@ impl TelemetryRule for NetworkEgress {
         }
         for session in &cx.timeline.sessions {
             for ev in &session.events {
-                let mut hosts: Vec<String> = Vec::new();
-                let tool = ev.tool.as_deref().unwrap_or("").to_ascii_lowercase();
-                if let Some(url) = ev.url.as_deref() {
-                    if let Some(h) = url_host(url) {
-                        hosts.push(h);
-                    }
-                } else if matches!(
-                    tool.as_str(),
-                    "websearch" | "web_search" | "web_search_call" | "google_web_search"
-                ) {
-                    hosts.push("a web search engine".to_string());
-                }
-                if ev.kind == crate::audit::event::EventKind::Shell {
-                    if let Some(command) = ev.command.as_deref() {
-                        for cmd in shell::commands(command) {
-                            hosts.extend(egress(&cmd));
-                        }
-                    }
-                }
-                hosts.retain(|h| !is_local(h));
-                hosts.dedup();
+                let hosts = event_hosts(ev);
                 if hosts.is_empty() {
                     continue;
                 }
@@ -119,6 +101,33 @@ impl TelemetryRule for NetworkEgress {
 }
 
 /// Whether `host` is this machine.
+/// The hosts other than localhost that `ev` reaches.
+fn event_hosts(ev: &Event) -> Vec<String> {
+    let mut hosts: Vec<String> = Vec::new();
+    if let Some(url) = ev.url.as_deref() {
+        if let Some(h) = url_host(url) {
+            hosts.push(h);
+        }
+    } else if crate::audit::fold::is_web_search_tool(ev.tool.as_deref().unwrap_or("")) {
+        hosts.push("a web search engine".to_string());
+    }
+    if ev.kind == crate::audit::event::EventKind::Shell {
+        if let Some(command) = ev.command.as_deref() {
+            for cmd in shell::commands(command) {
+                hosts.extend(egress(&cmd));
+            }
+        }
+    }
+    hosts.retain(|h| !is_local(h));
+    hosts.dedup();
+    hosts
+}
+
+/// Whether this rule reports `ev` (what the folding reader keeps).
+pub fn reports(ev: &Event, policy: &AuditPolicy) -> bool {
+    policy.localhost_only() && !event_hosts(ev).is_empty()
+}
+
 pub fn is_local(host: &str) -> bool {
     let h = host
         .trim_start_matches('[')

@@ -1,7 +1,6 @@
 //! pacing-degradation: stretches of a session whose activity fell below a
 //! fraction of its early peak.
 
-use crate::audit::event::EventKind;
 use crate::audit::time::format_ms;
 use crate::audit::AuditContext;
 use crate::declare_rule;
@@ -66,13 +65,11 @@ impl TelemetryRule for PacingDegradation {
             if n <= baseline_n {
                 continue;
             }
-            let mut counts = vec![0u32; n];
-            for ev in session.events.iter().filter(|e| e.kind.is_tool_call()) {
-                let i = ((ev.ts - start) / window) as usize;
-                if let Some(c) = counts.get_mut(i) {
-                    *c += 1;
-                }
-            }
+            let agg = &session.agg;
+            let start_index = start.div_euclid(window);
+            let counts: Vec<u32> = (0..n as i64)
+                .map(|i| agg.tool_calls_in_window(start_index + i))
+                .collect();
             let mut early: Vec<u32> = counts[..baseline_n].to_vec();
             early.sort_unstable();
             let median = if baseline_n % 2 == 1 {
@@ -99,18 +96,9 @@ impl TelemetryRule for PacingDegradation {
                 let w_end = (start + (last as i64 + 1) * window).min(end);
                 let stretch = &counts[first..=last];
                 let mean = stretch.iter().map(|&c| c as f64).sum::<f64>() / stretch.len() as f64;
-                let cumulative: u64 = session
-                    .events
-                    .iter()
-                    .filter(|e| e.kind == EventKind::ModelOutput && e.ts < w_start)
-                    .map(|e| e.output_tokens)
-                    .sum();
-                let Some(anchor) = session
-                    .events
-                    .iter()
-                    .find(|e| e.ts >= w_start)
-                    .or(session.events.last())
-                else {
+                let w_index = start_index + first as i64;
+                let cumulative: u64 = agg.tokens_before_window(w_index);
+                let Some(anchor) = agg.first_from_window(w_index).or(agg.last_anchor()) else {
                     continue;
                 };
                 let unit = if policy.pacing_window_secs == 3600 {
@@ -119,7 +107,7 @@ impl TelemetryRule for PacingDegradation {
                     format!(" per {}s", policy.pacing_window_secs)
                 };
                 let window_h = policy.pacing_window_secs as f64 / 3600.0;
-                cx.report(
+                cx.report_at(
                     &Self::META,
                     session,
                     anchor,

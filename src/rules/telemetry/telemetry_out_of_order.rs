@@ -44,12 +44,10 @@ impl TelemetryRule for TelemetryOutOfOrder {
 
     fn check(&self, cx: &mut AuditContext<'_>) {
         for session in &cx.timeline.sessions {
-            let Some(ooo) = session.out_of_order else {
+            let Some(ooo) = &session.out_of_order else {
                 continue;
             };
-            let Some(ev) = session.events.get(ooo.event) else {
-                continue;
-            };
+            let ev = &ooo.anchor;
             let message = format!(
                 "{} written out of time order in session `{}` (first here: {} after a line at {}); sorted by time for the audit",
                 if ooo.count == 1 { "1 event".to_string() } else { format!("{} events", ooo.count) },
@@ -57,7 +55,7 @@ impl TelemetryRule for TelemetryOutOfOrder {
                 format_ms(ev.ts),
                 format_ms(ooo.previous_ts),
             );
-            cx.report(&Self::META, session, ev, message)
+            cx.report_at(&Self::META, session, ev, message)
                 .extra("count", ooo.count);
         }
     }

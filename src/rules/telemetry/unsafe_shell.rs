@@ -1,6 +1,7 @@
 //! unsafe-shell: a shell command breaking `environment.shell_restrictions`.
 
-use crate::audit::event::EventKind;
+use crate::audit::event::{Event, EventKind};
+use crate::audit::policy::AuditPolicy;
 use crate::audit::shell::{self, SimpleCommand};
 use crate::audit::AuditContext;
 use crate::declare_rule;
@@ -67,10 +68,6 @@ impl TelemetryRule for UnsafeShell {
 
     fn check(&self, cx: &mut AuditContext<'_>) {
         let policy = cx.policy;
-        let venv = policy
-            .venv_path
-            .as_deref()
-            .map(|v| v.trim_start_matches("./").trim_end_matches('/').to_string());
         for session in &cx.timeline.sessions {
             for ev in &session.events {
                 if ev.kind != EventKind::Shell {
@@ -79,15 +76,7 @@ impl TelemetryRule for UnsafeShell {
                 let Some(command) = ev.command.as_deref() else {
                     continue;
                 };
-                let mut seen: Vec<(String, &'static str)> = Vec::new();
-                for cmd in shell::commands(command) {
-                    for (what, restriction) in violations(&cmd, venv.as_deref()) {
-                        if policy.restricts(restriction) && !seen.iter().any(|(w, _)| *w == what) {
-                            seen.push((what, restriction));
-                        }
-                    }
-                }
-                for (what, restriction) in seen {
+                for (what, restriction) in command_violations(command, policy) {
                     cx.report(
                         &Self::META,
                         session,
@@ -105,6 +94,32 @@ impl TelemetryRule for UnsafeShell {
             }
         }
     }
+}
+
+/// What `command` breaks of the policy's shell restrictions, each once.
+fn command_violations(command: &str, policy: &AuditPolicy) -> Vec<(String, &'static str)> {
+    let venv = policy
+        .venv_path
+        .as_deref()
+        .map(|v| v.trim_start_matches("./").trim_end_matches('/').to_string());
+    let mut seen: Vec<(String, &'static str)> = Vec::new();
+    for cmd in shell::commands(command) {
+        for (what, restriction) in violations(&cmd, venv.as_deref()) {
+            if policy.restricts(restriction) && !seen.iter().any(|(w, _)| *w == what) {
+                seen.push((what, restriction));
+            }
+        }
+    }
+    seen
+}
+
+/// Whether this rule reports `ev` (what the folding reader keeps).
+pub fn reports(ev: &Event, policy: &AuditPolicy) -> bool {
+    ev.kind == EventKind::Shell
+        && ev
+            .command
+            .as_deref()
+            .is_some_and(|c| !command_violations(c, policy).is_empty())
 }
 
 fn is_pip(cmd: &SimpleCommand) -> Option<usize> {

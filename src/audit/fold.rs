@@ -1,0 +1,370 @@
+//! Per-session aggregates: what the rules and the report need of the
+//! events they do not look at one by one (model outputs, reads, searches,
+//! task-list updates, ...), so that the reader can drop those events as it
+//! reads them and memory does not follow the number of events.
+//!
+//! A [`SessionAgg`] is fed every event of a session. Fed in sorted order
+//! (`(ts, file, line, position on the line)`) it is exact. Fed in file order
+//! (the folding reader) it stays exact under out-of-order lines, except in
+//! cases it detects and flags as `uncertain` (a checkpoint or a new session
+//! start more than the checkpoint interval before an event already seen, a
+//! checkpoint after a model output already seen): then the audit reads the
+//! input again keeping every event.
+
+use crate::audit::event::{Event, EventKind, SharedStr};
+use crate::audit::policy::AuditPolicy;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Sort key of an event: time, file, line, position among the line's
+/// events.
+pub type Key = (i64, u32, u32, u32);
+
+/// Where a finding about an event points, and what it says of it.
+#[derive(Debug, Clone)]
+pub struct Anchor {
+    pub ts: i64,
+    pub file: u32,
+    pub line: u32,
+    pub line_chars: u32,
+    pub offset: u64,
+    pub path: Option<SharedStr>,
+}
+
+impl Anchor {
+    pub fn of(ev: &Event) -> Anchor {
+        Anchor {
+            ts: ev.ts,
+            file: ev.file,
+            line: ev.line,
+            line_chars: ev.line_chars,
+            offset: ev.offset,
+            path: ev.path.clone(),
+        }
+    }
+}
+
+/// What folding needs of the policy.
+#[derive(Debug, Clone, Copy)]
+pub struct FoldConfig {
+    /// Pacing window in milliseconds.
+    pub window: i64,
+    /// Checkpoint interval in milliseconds (`None`: checkpoint-missed off).
+    pub interval: Option<i64>,
+}
+
+impl FoldConfig {
+    pub fn new(policy: &AuditPolicy) -> FoldConfig {
+        let hours = policy.checkpoint_interval_hours;
+        FoldConfig {
+            window: (policy.pacing_window_secs.max(1) * 1000) as i64,
+            interval: (hours > 0.0 && hours.is_finite()).then_some((hours * 3_600_000.0) as i64),
+        }
+    }
+}
+
+/// One pacing window of a session.
+#[derive(Debug, Clone, Default)]
+pub struct Window {
+    pub tool_calls: u32,
+    /// Output tokens of the model outputs in the window.
+    pub tokens: u64,
+    /// The window's first event.
+    pub first: Option<(Key, Anchor)>,
+}
+
+/// "The first event later than `d`", tracked as events come.
+#[derive(Debug, Clone)]
+struct Query {
+    d: i64,
+    best: Option<(Key, Anchor)>,
+}
+
+/// The first event written before an earlier one, in file order.
+#[derive(Debug, Clone)]
+pub struct OutOfOrder {
+    pub anchor: Anchor,
+    pub previous_ts: i64,
+    /// How many events were out of order in this session.
+    pub count: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionAgg {
+    cfg: FoldConfig,
+    pub count: usize,
+    pub by_kind: [usize; 8],
+    pub files: BTreeSet<u32>,
+    pub first: Option<(Key, Anchor)>,
+    pub last: Option<(Key, Anchor)>,
+    /// Tool calls per clock hour (index: hours since the epoch).
+    pub hours: BTreeMap<i64, u32>,
+    /// Pacing windows (index: windows since the epoch).
+    pub windows: BTreeMap<i64, Window>,
+    pub output_tokens: u64,
+    pub max_context: u64,
+    pub checkpoints: usize,
+    /// Output tokens of the model outputs after the last checkpoint.
+    pub since_checkpoint: u64,
+    last_checkpoint: Option<Key>,
+    last_output: Option<Key>,
+    max_ts: i64,
+    start_query: Option<Query>,
+    /// Sorted by `d`.
+    checkpoint_queries: Vec<Query>,
+    previous: Option<(u32, i64)>,
+    pub out_of_order: Option<OutOfOrder>,
+    /// Something order-dependent could not be told exactly (see the module).
+    pub uncertain: bool,
+}
+
+fn kind_index(kind: EventKind) -> usize {
+    EventKind::ALL.iter().position(|&k| k == kind).unwrap_or(7)
+}
+
+impl SessionAgg {
+    pub fn new(cfg: FoldConfig) -> SessionAgg {
+        SessionAgg {
+            cfg,
+            count: 0,
+            by_kind: [0; 8],
+            files: BTreeSet::new(),
+            first: None,
+            last: None,
+            hours: BTreeMap::new(),
+            windows: BTreeMap::new(),
+            output_tokens: 0,
+            max_context: 0,
+            checkpoints: 0,
+            since_checkpoint: 0,
+            last_checkpoint: None,
+            last_output: None,
+            max_ts: i64::MIN,
+            start_query: None,
+            checkpoint_queries: Vec::new(),
+            previous: None,
+            out_of_order: None,
+            uncertain: false,
+        }
+    }
+
+    /// Adds one event; `sub` is its position among its line's events.
+    pub fn add(&mut self, ev: &Event, sub: u32) {
+        let key: Key = (ev.ts, ev.file, ev.line, sub);
+        // Written out of order (file order, within one file).
+        if let Some((file, ts)) = self.previous {
+            if file == ev.file && ev.ts < ts {
+                match &mut self.out_of_order {
+                    Some(o) => o.count += 1,
+                    None => {
+                        self.out_of_order = Some(OutOfOrder {
+                            anchor: Anchor::of(ev),
+                            previous_ts: ts,
+                            count: 1,
+                        })
+                    }
+                }
+            }
+        }
+        self.previous = Some((ev.file, ev.ts));
+        self.count += 1;
+        self.by_kind[kind_index(ev.kind)] += 1;
+        self.files.insert(ev.file);
+        // Queries first: an event never answers the one it opens.
+        if let Some(q) = &mut self.start_query {
+            if ev.ts > q.d && q.best.as_ref().is_none_or(|(b, _)| key < *b) {
+                q.best = Some((key, Anchor::of(ev)));
+            }
+        }
+        let n = self.checkpoint_queries.partition_point(|q| q.d < ev.ts);
+        for q in self.checkpoint_queries[..n].iter_mut().rev() {
+            if q.best.as_ref().is_none_or(|(b, _)| key < *b) {
+                q.best = Some((key, Anchor::of(ev)));
+            } else {
+                // Earlier queries have an answer at least as early.
+                break;
+            }
+        }
+        let new_first = self.first.as_ref().is_none_or(|(f, _)| key < *f);
+        if new_first {
+            if let Some(interval) = self.cfg.interval {
+                let starts_earlier = self.first.as_ref().is_none_or(|(f, _)| ev.ts < f.0);
+                if starts_earlier {
+                    let d = ev.ts.saturating_add(interval);
+                    if self.max_ts > d {
+                        self.uncertain = true;
+                    }
+                    self.start_query = Some(Query { d, best: None });
+                }
+            }
+            self.first = Some((key, Anchor::of(ev)));
+        }
+        if self.last.as_ref().is_none_or(|(l, _)| key > *l) {
+            self.last = Some((key, Anchor::of(ev)));
+        }
+        let tool_call = ev.kind.is_tool_call();
+        if tool_call {
+            *self.hours.entry(ev.ts.div_euclid(3_600_000)).or_default() += 1;
+        }
+        let w = self
+            .windows
+            .entry(ev.ts.div_euclid(self.cfg.window))
+            .or_default();
+        if tool_call {
+            w.tool_calls += 1;
+        }
+        if w.first.as_ref().is_none_or(|(f, _)| key < *f) {
+            w.first = Some((key, Anchor::of(ev)));
+        }
+        match ev.kind {
+            EventKind::ModelOutput => {
+                w.tokens += ev.output_tokens;
+                self.output_tokens += ev.output_tokens;
+                self.max_context = self.max_context.max(ev.context_tokens);
+                if self.last_checkpoint.is_none_or(|c| key > c) {
+                    self.since_checkpoint += ev.output_tokens;
+                }
+                if self.last_output.is_none_or(|o| key > o) {
+                    self.last_output = Some(key);
+                }
+            }
+            EventKind::Checkpoint => {
+                self.checkpoints += 1;
+                if self.last_checkpoint.is_none_or(|c| key > c) {
+                    if self.last_output.is_some_and(|o| o > key) {
+                        self.uncertain = true;
+                    }
+                    self.since_checkpoint = 0;
+                    self.last_checkpoint = Some(key);
+                }
+                if let Some(interval) = self.cfg.interval {
+                    let d = ev.ts.saturating_add(interval);
+                    if self.max_ts > d {
+                        self.uncertain = true;
+                    }
+                    let at = self.checkpoint_queries.partition_point(|q| q.d <= d);
+                    self.checkpoint_queries.insert(at, Query { d, best: None });
+                }
+            }
+            _ => {}
+        }
+        self.max_ts = self.max_ts.max(ev.ts);
+    }
+
+    /// Moves every line number by `base` (parts of a split file).
+    pub fn shift_lines(&mut self, base: u32) {
+        let shift = |slot: &mut Option<(Key, Anchor)>| {
+            if let Some((k, a)) = slot {
+                k.2 += base;
+                a.line += base;
+            }
+        };
+        shift(&mut self.first);
+        shift(&mut self.last);
+        for w in self.windows.values_mut() {
+            shift(&mut w.first);
+        }
+        if let Some(q) = &mut self.start_query {
+            shift(&mut q.best);
+        }
+        for q in &mut self.checkpoint_queries {
+            shift(&mut q.best);
+        }
+        for k in [&mut self.last_checkpoint, &mut self.last_output]
+            .into_iter()
+            .flatten()
+        {
+            k.2 += base;
+        }
+        if let Some(o) = &mut self.out_of_order {
+            o.anchor.line += base;
+        }
+    }
+
+    pub fn start(&self) -> Option<i64> {
+        self.first.as_ref().map(|(k, _)| k.0)
+    }
+
+    pub fn end(&self) -> Option<i64> {
+        self.last.as_ref().map(|(k, _)| k.0)
+    }
+
+    pub fn first_anchor(&self) -> Option<&Anchor> {
+        self.first.as_ref().map(|(_, a)| a)
+    }
+
+    pub fn last_anchor(&self) -> Option<&Anchor> {
+        self.last.as_ref().map(|(_, a)| a)
+    }
+
+    pub fn kind_count(&self, kind: EventKind) -> usize {
+        self.by_kind[kind_index(kind)]
+    }
+
+    /// The first event later than `from + interval`, where `from` is the
+    /// session's start or one of its checkpoints (what checkpoint-missed
+    /// asks); `None` when there is none or `from` is neither.
+    pub fn first_after_due(&self, from: i64) -> Option<&Anchor> {
+        let interval = self.cfg.interval?;
+        let d = from.saturating_add(interval);
+        if let Some(q) = &self.start_query {
+            if q.d == d {
+                return q.best.as_ref().map(|(_, a)| a);
+            }
+        }
+        let at = self.checkpoint_queries.partition_point(|q| q.d < d);
+        match self.checkpoint_queries.get(at) {
+            Some(q) if q.d == d => q.best.as_ref().map(|(_, a)| a),
+            _ => None,
+        }
+    }
+
+    /// The first event at or after the start of window `index`.
+    pub fn first_from_window(&self, index: i64) -> Option<&Anchor> {
+        self.windows
+            .range(index..)
+            .find_map(|(_, w)| w.first.as_ref().map(|(_, a)| a))
+    }
+
+    /// Output tokens of the model outputs before window `index`.
+    pub fn tokens_before_window(&self, index: i64) -> u64 {
+        self.windows.range(..index).map(|(_, w)| w.tokens).sum()
+    }
+
+    /// Tool calls of window `index`.
+    pub fn tool_calls_in_window(&self, index: i64) -> u32 {
+        self.windows.get(&index).map_or(0, |w| w.tool_calls)
+    }
+
+    /// Tool calls of clock hour `index` (hours since the epoch).
+    pub fn tool_calls_in_hour(&self, index: i64) -> u32 {
+        self.hours.get(&index).copied().unwrap_or(0)
+    }
+
+    pub fn window_ms(&self) -> i64 {
+        self.cfg.window
+    }
+}
+
+/// Whether a rule may look at this event on its own (else only the
+/// aggregates of its session are kept): writes, checkpoints, model outputs
+/// above the token limit, and the events unsafe-shell or network-egress
+/// report.
+/// Tool names network-egress takes as a web search (reaching a search
+/// engine whatever their arguments).
+pub fn is_web_search_tool(tool: &str) -> bool {
+    matches!(
+        tool.to_ascii_lowercase().as_str(),
+        "websearch" | "web_search" | "web_search_call" | "google_web_search"
+    )
+}
+
+pub fn keep(ev: &Event, policy: &AuditPolicy) -> bool {
+    use crate::rules::telemetry::{network_egress, unsafe_shell};
+    match ev.kind {
+        EventKind::Write | EventKind::Checkpoint => true,
+        EventKind::ModelOutput => policy
+            .context_window_limit
+            .is_some_and(|limit| ev.output_tokens > limit),
+        _ => unsafe_shell::reports(ev, policy) || network_egress::reports(ev, policy),
+    }
+}

@@ -1,0 +1,232 @@
+//! Folding: the audit that keeps only the events rules look at one by one
+//! (and aggregates the rest as it reads) must report exactly what the audit
+//! that keeps every event reports, and must actually fold the runs it can.
+
+use agentlint::audit::policy::{AuditPolicy, AuditTask};
+use agentlint::audit::read::{self, Input, TelemetryFormat};
+use agentlint::audit::synth::{self, SynthOptions};
+use agentlint::audit::timeline::Timeline;
+use agentlint::audit::{audit_timeline, print, AuditOptions};
+use std::path::{Path, PathBuf};
+
+fn task(id: &str, priority: i64, module: &str) -> AuditTask {
+    AuditTask {
+        id: id.into(),
+        priority,
+        target_module: module.into(),
+        blocked_on: None,
+        manifest_line: None,
+    }
+}
+
+/// A policy that gives every telemetry rule something to say.
+fn policy() -> AuditPolicy {
+    let mut p = AuditPolicy {
+        workspace: Some(PathBuf::from("/opt/agent-workspace")),
+        home: Some(PathBuf::from("/home/agent")),
+        context_window_limit: Some(1500),
+        ..AuditPolicy::default()
+    };
+    p.tasks = synth::tasks();
+    p.tasks.extend([
+        task("TASK-007", 7, "src/rate_limiter.py"),
+        task("TASK-012", 8, "src/output_formatter.py"),
+        task("T3", 9, "src/output/columns.py"),
+    ]);
+    p
+}
+
+fn full(files: &[(String, Input)], policy: &AuditPolicy) -> String {
+    let timeline = Timeline::build(read::read_all(files, policy, None), policy);
+    print::json(&audit_timeline(timeline, policy, &AuditOptions::default()))
+}
+
+fn folded(timeline: Timeline, policy: &AuditPolicy) -> String {
+    print::json(&audit_timeline(timeline, policy, &AuditOptions::default()))
+}
+
+fn inputs(paths: &[PathBuf]) -> Vec<(String, Input)> {
+    read::expand_inputs(&paths.iter().cloned().map(Input::Path).collect::<Vec<_>>())
+}
+
+fn synthetic(dir: &Path, format: TelemetryFormat, sessions: u64) -> PathBuf {
+    let path = dir.join(format!("{}.jsonl", format.as_str()));
+    let mut bytes = Vec::new();
+    for i in 0..sessions {
+        let opts = SynthOptions {
+            format,
+            seed: i,
+            start_ms: 1_772_409_600_000 + i as i64 * 3_600_000,
+            results: i % 2 == 0,
+        };
+        synth::write_session(&mut bytes, &format!("s{i}"), opts).unwrap();
+    }
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn every_fixture_reports_the_same_folded_or_not() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let policy = policy();
+    let mut checked = 0;
+    for dir in std::fs::read_dir(&root).unwrap() {
+        let dir = dir.unwrap().path();
+        let mut files: Vec<PathBuf> = read::expand_inputs(&[Input::Path(dir.clone())])
+            .into_iter()
+            .filter_map(|(_, i)| match i {
+                Input::Path(p) => Some(p),
+                Input::Stdin => None,
+            })
+            .collect();
+        if files.is_empty() {
+            continue;
+        }
+        files.push(dir.clone());
+        for path in files {
+            let files = inputs(std::slice::from_ref(&path));
+            let expected = full(&files, &policy);
+            if let Some(t) = Timeline::build_folded(read::read_all_folded(&files, &policy, None)) {
+                assert_eq!(folded(t, &policy), expected, "{}", path.display());
+                checked += 1;
+            }
+            // What `audit` does (folded, or read again in full).
+            let report = agentlint::audit::audit(
+                &[Input::Path(path.clone())],
+                &policy,
+                &AuditOptions::default(),
+            );
+            assert_eq!(print::json(&report), expected, "{}", path.display());
+        }
+    }
+    assert!(checked > 20, "most fixtures fold: {checked}");
+}
+
+#[test]
+fn synthetic_runs_fold_and_report_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = policy();
+    for format in [
+        TelemetryFormat::ClaudeCode,
+        TelemetryFormat::Design,
+        TelemetryFormat::Codex,
+    ] {
+        let path = synthetic(dir.path(), format, 6);
+        let files = inputs(std::slice::from_ref(&path));
+        let expected = full(&files, &policy);
+        assert!(expected.contains("checkpoint-missed"), "{expected}");
+        assert!(expected.contains("pacing-degradation"));
+        // Whole, and cut into parts between sessions.
+        for (split_min, parts) in [(1 << 40, 1), (64 << 10, 16)] {
+            let reads = read::read_all_split_folded(&files, &policy, None, split_min, parts);
+            let t = Timeline::build_folded(reads)
+                .unwrap_or_else(|| panic!("{format:?} / {parts} parts should fold"));
+            assert!(
+                t.sessions.iter().all(|s| s.events.len() < s.agg.count),
+                "reads and model outputs are folded"
+            );
+            assert_eq!(folded(t, &policy), expected, "{format:?} / {parts} parts");
+        }
+    }
+}
+
+#[test]
+fn out_of_order_lines_fold_exactly() {
+    // Swap neighbouring lines here and there: the session is still read
+    // in one pass, and sorted the same.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = policy();
+    for format in [TelemetryFormat::ClaudeCode, TelemetryFormat::Design] {
+        let path = synthetic(dir.path(), format, 2);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut lines: Vec<&str> = text.lines().collect();
+        let mut i = 3;
+        while i + 1 < lines.len() {
+            lines.swap(i, i + 1);
+            i += 37;
+        }
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let files = inputs(&[path]);
+        let expected = full(&files, &policy);
+        assert!(expected.contains("telemetry-out-of-order"));
+        let t = Timeline::build_folded(read::read_all_folded(&files, &policy, None))
+            .expect("neighbours swapped: folds");
+        assert_eq!(folded(t, &policy), expected, "{format:?}");
+    }
+}
+
+#[test]
+fn a_session_cut_in_two_is_read_again_in_full() {
+    // One session over two files: folding cannot join its order-dependent
+    // parts, so the audit reads everything again.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = policy();
+    let path = synthetic(dir.path(), TelemetryFormat::Design, 1);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let (a, b) = lines.split_at(lines.len() / 2);
+    std::fs::write(dir.path().join("a.jsonl"), a.join("\n") + "\n").unwrap();
+    std::fs::write(dir.path().join("b.jsonl"), b.join("\n") + "\n").unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let files = inputs(&[dir.path().to_path_buf()]);
+    assert_eq!(files.len(), 2);
+    assert!(Timeline::build_folded(read::read_all_folded(&files, &policy, None)).is_none());
+    let report = agentlint::audit::audit(
+        &[Input::Path(dir.path().to_path_buf())],
+        &policy,
+        &AuditOptions::default(),
+    );
+    assert_eq!(print::json(&report), full(&files, &policy));
+}
+
+#[test]
+fn a_checkpoint_written_hours_late_is_read_again_in_full() {
+    // Folding answers "the first event after a checkpoint's due time" as
+    // events come; a checkpoint written after events already past its due
+    // time, or after a model output it precedes in time, cannot be folded
+    // exactly: the audit must notice and read everything again.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = policy();
+    let line = |kind: &str, at: &str, extra: &str| {
+        format!(r#"{{"type":"{kind}",{extra}"timestamp":"2026-03-02T{at}:00Z","session_id":"s1"}}"#)
+    };
+    let read = |at: &str| line("tool_call", at, r#""tool":"Read","payload":{},"#);
+    let cases = [
+        // Due at 07:00, written after the 10:00 event that answers it.
+        vec![
+            read("00:00"),
+            read("10:00"),
+            line("checkpoint", "01:00", ""),
+            read("11:00"),
+        ],
+        // The 02:00 model output counts after the 01:00 checkpoint.
+        vec![
+            read("00:00"),
+            line("model_output", "02:00", r#""token_count":500,"#),
+            line("checkpoint", "01:00", ""),
+            read("03:00"),
+        ],
+    ];
+    for (i, lines) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("late{i}.jsonl"));
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let files = inputs(std::slice::from_ref(&path));
+        assert!(
+            Timeline::build_folded(read::read_all_folded(&files, &policy, None)).is_none(),
+            "case {i} must not fold"
+        );
+        let expected = full(&files, &policy);
+        let report =
+            agentlint::audit::audit(&[Input::Path(path)], &policy, &AuditOptions::default());
+        assert_eq!(print::json(&report), expected, "case {i}");
+        if i == 0 {
+            assert!(expected.contains("\"rule\": \"checkpoint-missed\""));
+            assert!(expected.contains("\"line\": 2"), "{expected}");
+        } else {
+            assert!(
+                expected.contains("\"tokens_since_checkpoint\": 500"),
+                "{expected}"
+            );
+        }
+    }
+}
