@@ -8,16 +8,19 @@ use crate::audit::tasks;
 use crate::audit::AuditContext;
 use crate::declare_rule;
 use crate::rule::{RuleMeta, TelemetryRule};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 declare_rule! {
     /// ## What it does
     /// Walks every write attributed to a manifest task, in time order. When a
-    /// write of a lower-priority task directly follows a write of a
-    /// higher-priority task to the same file or the same folder, while some
-    /// task of a priority in between had not been started, the agent batched
-    /// by proximity: reported once per task, naming the task, the file and
-    /// the pending task it jumped over.
+    /// write of a lower-priority task directly follows the same session's
+    /// previous write, of a higher-priority task, to the same file or the
+    /// same folder, while some task of a priority in between had not been
+    /// started (in any session), the agent batched by proximity: reported
+    /// once per task, naming the task, the file and the pending task it
+    /// jumped over. Writes of two sessions (two agents, or a run and its
+    /// resumption) are not compared with each other: batching is one
+    /// agent's choice of what to do next.
     ///
     /// ## Why is this bad?
     /// "Agents naturally optimize for efficiency by grouping changes in the
@@ -61,7 +64,8 @@ impl TelemetryRule for FileProximityBatching {
         let index = |id: &str| all.iter().position(|t| t.id == id);
         let mut started: BTreeSet<usize> = BTreeSet::new();
         let mut reported: BTreeSet<usize> = BTreeSet::new();
-        let mut previous: Option<(usize, String)> = None;
+        // The previous write of each session.
+        let mut previous: HashMap<usize, (usize, String)> = HashMap::new();
         let timeline = cx.timeline;
         for (si, ev) in timeline.all_events() {
             if ev.kind != EventKind::Write {
@@ -71,7 +75,7 @@ impl TelemetryRule for FileProximityBatching {
                 continue;
             };
             let Some(li) = index(task) else { continue };
-            if let Some((hi, prev_path)) = &previous {
+            if let Some((hi, prev_path)) = previous.get(&si) {
                 let (low, high) = (&all[li], &all[*hi]);
                 let near = prev_path == path || folder(prev_path) == folder(path);
                 if *hi != li && high.priority < low.priority && near && !reported.contains(&li) {
@@ -117,7 +121,7 @@ impl TelemetryRule for FileProximityBatching {
                 }
             }
             started.insert(li);
-            previous = Some((li, path.to_string()));
+            previous.insert(si, (li, path.to_string()));
         }
     }
 }
