@@ -230,3 +230,92 @@ fn a_checkpoint_written_hours_late_is_read_again_in_full() {
         }
     }
 }
+
+#[test]
+fn repeated_writes_are_dropped_unless_a_late_line_lands_among_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = policy();
+    let write = |at: &str, file: &str| {
+        format!(
+            r#"{{"type":"tool_call","tool":"Edit","payload":{{"file_path":"{file}"}},"timestamp":"2026-03-02T{at}:00Z","session_id":"s1"}}"#
+        )
+    };
+    let fold = |name: &str, lines: &[String]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let files = inputs(std::slice::from_ref(&path));
+        (
+            Timeline::build_folded(read::read_all_folded(&files, &policy, None)),
+            full(&files, &policy),
+        )
+    };
+    let (a, b) = ("src/output/formatter.py", "src/output/columns.py");
+    // Three writes to one file in a row keep one; a late line before the
+    // run (01:00) changes nothing.
+    let (t, expected) = fold(
+        "run.jsonl",
+        &[
+            write("02:00", a),
+            write("02:10", a),
+            write("02:20", a),
+            write("03:00", b),
+            write("01:00", b),
+        ],
+    );
+    let t = t.expect("folds");
+    let writes = t.sessions[0].events.len();
+    assert_eq!(writes, 3, "02:00 {a}, 03:00 {b} and the late 01:00 {b}");
+    assert_eq!(folded(t, &policy), expected);
+    // A late write inside the run (02:05, another file) splits it: the
+    // repeats dropped around it may not repeat their predecessor in time.
+    let (t, expected) = fold(
+        "split.jsonl",
+        &[
+            write("02:00", a),
+            write("02:10", a),
+            write("03:00", b),
+            write("02:05", b),
+        ],
+    );
+    assert!(t.is_none(), "must be read again in full");
+    let path = dir.path().join("split.jsonl");
+    let report = agentlint::audit::audit(&[Input::Path(path)], &policy, &AuditOptions::default());
+    assert_eq!(print::json(&report), expected);
+    // A late write of the run's own file lands among its repeats: harmless.
+    let (t, expected) = fold(
+        "jitter.jsonl",
+        &[
+            write("02:00", a),
+            write("02:10", a),
+            write("02:20", a),
+            write("02:15", a),
+            write("03:00", b),
+        ],
+    );
+    let t = t.expect("folds");
+    assert_eq!(
+        t.sessions[0].events.len(),
+        3,
+        "02:00, the late 02:15, 03:00"
+    );
+    assert_eq!(folded(t, &policy), expected);
+}
+
+#[test]
+fn synthetic_runs_keep_far_fewer_writes_than_they_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = policy();
+    let path = synthetic(dir.path(), TelemetryFormat::ClaudeCode, 2);
+    let files = inputs(std::slice::from_ref(&path));
+    let all = Timeline::build(read::read_all(&files, &policy, None), &policy);
+    let count_writes = |t: &Timeline| {
+        t.sessions
+            .iter()
+            .flat_map(|s| &s.events)
+            .filter(|e| e.kind == agentlint::audit::event::EventKind::Write)
+            .count()
+    };
+    let kept = Timeline::build_folded(read::read_all_folded(&files, &policy, None)).expect("folds");
+    let (held, left) = (count_writes(&all), count_writes(&kept));
+    assert!(held > 20 && left * 4 < held, "{left} of {held} writes kept");
+}

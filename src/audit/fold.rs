@@ -43,6 +43,15 @@ impl Anchor {
     }
 }
 
+/// A run of writes of one task to one path whose repeats were dropped.
+#[derive(Debug, Clone)]
+struct Run {
+    first: i64,
+    last: i64,
+    task: Option<SharedStr>,
+    path: Option<SharedStr>,
+}
+
 /// What folding needs of the policy.
 #[derive(Debug, Clone, Copy)]
 pub struct FoldConfig {
@@ -115,6 +124,16 @@ pub struct SessionAgg {
     pub out_of_order: Option<OutOfOrder>,
     /// Something order-dependent could not be told exactly (see the module).
     pub uncertain: bool,
+    /// Task and path of the session's latest write (see `repeats_last_write`).
+    last_write: Option<(Option<SharedStr>, Option<SharedStr>)>,
+    max_write_ts: i64,
+    /// The current run of writes repeating one task and path: its first
+    /// time, its last time, and whether repeats were dropped.
+    run: Option<(i64, i64, bool)>,
+    /// Earlier runs that dropped repeats: first and last time, task, path.
+    runs: Vec<Run>,
+    /// Writes not kept because they repeat the write before them.
+    pub collapsed_writes: u64,
 }
 
 fn kind_index(kind: EventKind) -> usize {
@@ -144,7 +163,75 @@ impl SessionAgg {
             previous: None,
             out_of_order: None,
             uncertain: false,
+            last_write: None,
+            max_write_ts: i64::MIN,
+            run: None,
+            runs: Vec::new(),
+            collapsed_writes: 0,
         }
+    }
+
+    /// Whether a write repeats the session's previous write in time (same
+    /// task, same path, inside the workspace), so that dropping it changes
+    /// nothing a rule reports: task starts and the first write to each path
+    /// are the first of the run, file-proximity-batching compares a write
+    /// with its session's previous one (which has the same task and path),
+    /// and write-outside-workspace's writes are all kept. A write that
+    /// arrives out of time order is kept; if it falls inside a run whose
+    /// repeats were dropped, the order there is unknown and the aggregate
+    /// turns uncertain.
+    pub fn repeats_last_write(&mut self, ev: &Event) -> bool {
+        let same = |a: &Option<SharedStr>, b: &Option<SharedStr>| a.as_deref() == b.as_deref();
+        if ev.ts < self.max_write_ts {
+            // Landing inside a run of its own task and path changes nothing.
+            let breaks = |first: i64,
+                          last: i64,
+                          task: &Option<SharedStr>,
+                          path: &Option<SharedStr>| {
+                first <= ev.ts && ev.ts <= last && !(same(task, &ev.task) && same(path, &ev.path))
+            };
+            let at = self.runs.partition_point(|r| r.first <= ev.ts);
+            let in_old_run = at > 0 && {
+                let r = &self.runs[at - 1];
+                breaks(r.first, r.last, &r.task, &r.path)
+            };
+            let in_current = match (self.run, &self.last_write) {
+                (Some((first, last, true)), Some((task, path))) => breaks(first, last, task, path),
+                _ => false,
+            };
+            if in_old_run || in_current {
+                self.uncertain = true;
+            }
+            return false;
+        }
+        self.max_write_ts = ev.ts;
+        let repeat = ev.outside != Some(true)
+            && self
+                .last_write
+                .as_ref()
+                .is_some_and(|(task, path)| same(task, &ev.task) && same(path, &ev.path));
+        match (&mut self.run, repeat) {
+            (Some(run), true) => {
+                run.1 = ev.ts;
+                run.2 = true;
+                self.collapsed_writes += 1;
+            }
+            _ => {
+                if let (Some((first, last, true)), Some((task, path))) =
+                    (self.run, self.last_write.take())
+                {
+                    self.runs.push(Run {
+                        first,
+                        last,
+                        task,
+                        path,
+                    });
+                }
+                self.run = Some((ev.ts, ev.ts, false));
+                self.last_write = Some((ev.task.clone(), ev.path.clone()));
+            }
+        }
+        repeat
     }
 
     /// Adds one event; `sub` is its position among its line's events.

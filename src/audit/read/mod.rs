@@ -1007,6 +1007,9 @@ impl<'p> Sink<'p> {
         let (id, events, agg) = &mut self.sessions[at];
         if let Some(agg) = agg {
             agg.add(&ev, sub);
+            if ev.kind == EventKind::Write && agg.repeats_last_write(&ev) {
+                return (id.clone(), usize::MAX);
+            }
             // Whether a rule reports a shell command depends on its text
             // alone: decide each text once.
             let keep = match (ev.kind, ev.command.as_deref(), &ev.url, &ev.tool) {
