@@ -43,13 +43,20 @@ impl Anchor {
     }
 }
 
-/// A run of writes of one task to one path whose repeats were dropped.
+/// Consecutive writes of one task to one path: the first and last time.
 #[derive(Debug, Clone)]
 struct Run {
     first: i64,
     last: i64,
     task: Option<SharedStr>,
     path: Option<SharedStr>,
+}
+
+impl Run {
+    /// Whether `ev` has the run's task and path.
+    fn is_of(&self, ev: &Event) -> bool {
+        self.task.as_deref() == ev.task.as_deref() && self.path.as_deref() == ev.path.as_deref()
+    }
 }
 
 /// What folding needs of the policy.
@@ -124,13 +131,11 @@ pub struct SessionAgg {
     pub out_of_order: Option<OutOfOrder>,
     /// Something order-dependent could not be told exactly (see the module).
     pub uncertain: bool,
-    /// Task and path of the session's latest write (see `repeats_last_write`).
-    last_write: Option<(Option<SharedStr>, Option<SharedStr>)>,
     max_write_ts: i64,
-    /// The current run of writes repeating one task and path: its first
-    /// time, its last time, and whether repeats were dropped.
-    run: Option<(i64, i64, bool)>,
-    /// Earlier runs that dropped repeats: first and last time, task, path.
+    /// The run the session's latest write belongs to (see
+    /// `repeats_last_write`), and whether it dropped repeats.
+    run: Option<(Run, bool)>,
+    /// Earlier runs that dropped repeats, in time order.
     runs: Vec<Run>,
     /// Writes not kept because they repeat the write before them.
     pub collapsed_writes: u64,
@@ -163,7 +168,6 @@ impl SessionAgg {
             previous: None,
             out_of_order: None,
             uncertain: false,
-            last_write: None,
             max_write_ts: i64::MIN,
             run: None,
             runs: Vec::new(),
@@ -181,54 +185,37 @@ impl SessionAgg {
     /// repeats were dropped, the order there is unknown and the aggregate
     /// turns uncertain.
     pub fn repeats_last_write(&mut self, ev: &Event) -> bool {
-        let same = |a: &Option<SharedStr>, b: &Option<SharedStr>| a.as_deref() == b.as_deref();
         if ev.ts < self.max_write_ts {
             // Landing inside a run of its own task and path changes nothing.
-            let breaks = |first: i64,
-                          last: i64,
-                          task: &Option<SharedStr>,
-                          path: &Option<SharedStr>| {
-                first <= ev.ts && ev.ts <= last && !(same(task, &ev.task) && same(path, &ev.path))
-            };
+            let breaks = |r: &Run| r.first <= ev.ts && ev.ts <= r.last && !r.is_of(ev);
             let at = self.runs.partition_point(|r| r.first <= ev.ts);
-            let in_old_run = at > 0 && {
-                let r = &self.runs[at - 1];
-                breaks(r.first, r.last, &r.task, &r.path)
-            };
-            let in_current = match (self.run, &self.last_write) {
-                (Some((first, last, true)), Some((task, path))) => breaks(first, last, task, path),
-                _ => false,
-            };
+            let in_old_run = at > 0 && breaks(&self.runs[at - 1]);
+            let in_current = matches!(&self.run, Some((r, true)) if breaks(r));
             if in_old_run || in_current {
                 self.uncertain = true;
             }
             return false;
         }
         self.max_write_ts = ev.ts;
-        let repeat = ev.outside != Some(true)
-            && self
-                .last_write
-                .as_ref()
-                .is_some_and(|(task, path)| same(task, &ev.task) && same(path, &ev.path));
-        match (&mut self.run, repeat) {
-            (Some(run), true) => {
-                run.1 = ev.ts;
-                run.2 = true;
+        let repeat =
+            ev.outside != Some(true) && self.run.as_ref().is_some_and(|(r, _)| r.is_of(ev));
+        match &mut self.run {
+            Some((run, dropped)) if repeat => {
+                run.last = ev.ts;
+                *dropped = true;
                 self.collapsed_writes += 1;
             }
             _ => {
-                if let (Some((first, last, true)), Some((task, path))) =
-                    (self.run, self.last_write.take())
-                {
-                    self.runs.push(Run {
-                        first,
-                        last,
-                        task,
-                        path,
-                    });
+                if let Some((run, true)) = self.run.take() {
+                    self.runs.push(run);
                 }
-                self.run = Some((ev.ts, ev.ts, false));
-                self.last_write = Some((ev.task.clone(), ev.path.clone()));
+                let run = Run {
+                    first: ev.ts,
+                    last: ev.ts,
+                    task: ev.task.clone(),
+                    path: ev.path.clone(),
+                };
+                self.run = Some((run, false));
             }
         }
         repeat

@@ -59,6 +59,9 @@ impl Suppressions {
     /// Scans a file's text for suppression comments: from a line's first
     /// `#` (for YAML, TOML, shell and other `#`-comment files).
     pub fn parse(text: &str) -> Suppressions {
+        if !Self::may_hold_directives(text) {
+            return Suppressions::default();
+        }
         Self::scan(text, |_, line| line.find('#'))
     }
 
@@ -84,9 +87,6 @@ impl Suppressions {
     /// `comment(line_start, line)`: where the line's comment starts, if any.
     fn scan(text: &str, mut comment: impl FnMut(usize, &str) -> Option<usize>) -> Suppressions {
         let mut out = Suppressions::default();
-        if !Self::may_hold_directives(text) {
-            return out;
-        }
         let mut line_start = 0;
         for (index, full_line) in text.split_inclusive('\n').enumerate() {
             let start = line_start;

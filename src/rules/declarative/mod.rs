@@ -286,9 +286,7 @@ fn compile(
     origin: Origin,
     taken: &mut HashMap<String, String>,
 ) -> Result<QueryRule> {
-    let err = |span: Range<usize>, message: String, label: &str, help: Option<String>| {
-        Error::input(name, text.to_string(), span, message, label, help)
-    };
+    let err = error_in(name, text);
     let file: RuleFile = toml::from_str(text).map_err(|e| {
         err(
             e.span().unwrap_or(0..0),
@@ -420,11 +418,19 @@ struct Checked {
     not_inside: OnceLock<Option<Query>>,
 }
 
+/// Builds errors located in the rule file `name` with contents `text`.
+fn error_in<'a>(
+    name: &'a str,
+    text: &'a str,
+) -> impl Fn(Range<usize>, String, &str, Option<String>) -> Error + 'a {
+    move |span, message, label, help| {
+        Error::input(name, text.to_string(), span, message, label, help)
+    }
+}
+
 /// Compiles the rule's queries and checks every capture it names.
 fn check_query(name: &str, text: &str, file: &RuleFile, message: &[Piece]) -> Result<Checked> {
-    let err = |span: Range<usize>, message: String, label: &str, help: Option<String>| {
-        Error::input(name, text.to_string(), span, message, label, help)
-    };
+    let err = error_in(name, text);
     let query = compile_query(name, text, &file.query, "query")?;
     let captures = query.capture_names();
     let anchor = match &file.anchor {
