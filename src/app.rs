@@ -13,25 +13,27 @@ use std::path::{Component, Path, PathBuf};
 
 pub fn check(args: &CheckArgs) -> Result<i32> {
     let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
-    // Selecting the change (git) does not depend on the settings: it runs
-    // while the configuration and the rules load. A settings error is still
-    // the one reported first.
+    // Selecting the change (git, the critical path) does not depend on the
+    // settings: the configuration and the rules load on another thread. A
+    // settings error is still the one reported first.
     let (settings, changes) = std::thread::scope(|scope| {
-        let changes = scope.spawn(|| select_change(args, &cwd));
-        let settings = resolve::settings(
-            &cwd,
-            &Overrides {
-                config: args.inputs.config.clone(),
-                select: args.select.clone(),
-                ignore: args.ignore.clone(),
-                manifest: args.inputs.manifest.clone(),
-                agent_config: args.inputs.agent_config.clone(),
-                rules_dir: args.rules_dir.clone(),
-            },
-        );
-        let changes = changes.join().unwrap_or_else(|_| {
+        let settings = scope.spawn(|| {
+            resolve::settings(
+                &cwd,
+                &Overrides {
+                    config: args.inputs.config.clone(),
+                    select: args.select.clone(),
+                    ignore: args.ignore.clone(),
+                    manifest: args.inputs.manifest.clone(),
+                    agent_config: args.inputs.agent_config.clone(),
+                    rules_dir: args.rules_dir.clone(),
+                },
+            )
+        });
+        let changes = select_change(args, &cwd);
+        let settings = settings.join().unwrap_or_else(|_| {
             Err(Error::usage(
-                "selecting the change failed unexpectedly",
+                "loading the settings failed unexpectedly",
                 None,
             ))
         });

@@ -2,6 +2,8 @@
 //! turns byte offsets into 1-based lines and character columns.
 
 use crate::finding::Position;
+use crate::report::SkipReason;
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 /// Byte offsets of line starts, for offset -> (line, column) conversion.
@@ -82,6 +84,47 @@ impl Source {
 
     pub fn position(&self, offset: usize) -> Position {
         self.lines.position(&self.text, offset)
+    }
+}
+
+/// Reads working-tree files of a change without following a path out of
+/// its root (the checked repository was written by an agent).
+pub struct WorkTreeReader<'a> {
+    pub root: &'a Path,
+    /// `root`, canonicalized: where a file's real parent must lie.
+    pub canonical_root: &'a Path,
+    /// `--all` over explicit paths may name files outside the root.
+    pub allow_outside: bool,
+}
+
+impl WorkTreeReader<'_> {
+    /// Reads a working-tree file without following a path out of the root.
+    pub fn read(&self, rel: &str) -> Result<Vec<u8>, SkipReason> {
+        let rel_path = Path::new(rel);
+        let escapes = rel_path.is_absolute()
+            || rel_path
+                .components()
+                .any(|c| matches!(c, Component::ParentDir));
+        if escapes && !self.allow_outside {
+            return Err(SkipReason::OutsideRoot);
+        }
+        let full: PathBuf = self.root.join(rel_path);
+        let meta =
+            std::fs::symlink_metadata(&full).map_err(|e| SkipReason::Unreadable(e.to_string()))?;
+        if meta.file_type().is_symlink() {
+            return Err(SkipReason::Symlink);
+        }
+        if !meta.is_file() {
+            return Err(SkipReason::NotAFile);
+        }
+        if !escapes {
+            // A symlinked parent directory would lead out of the repository.
+            let parent = full.parent().and_then(|p| p.canonicalize().ok());
+            if !parent.is_some_and(|p| p.starts_with(self.canonical_root)) {
+                return Err(SkipReason::OutsideRoot);
+            }
+        }
+        std::fs::read(&full).map_err(|e| SkipReason::Unreadable(e.to_string()))
     }
 }
 

@@ -198,6 +198,105 @@ def entry_removed(x):\n    log.debug('entry')\n    if x:\n        log.info('x')\
     );
 }
 
+/// `(rule, path, line, message)` of each finding: the messages of
+/// line-budget carry the added and deleted counts.
+fn detailed(report: &Value) -> Vec<(String, String, u64, String)> {
+    report["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| {
+                    (
+                        f["rule"].as_str().unwrap_or("").to_string(),
+                        f["path"].as_str().unwrap_or("").to_string(),
+                        f["line"].as_u64().unwrap_or(0),
+                        f["message"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `--since` computes changed lines itself from git's raw diff and the
+/// merge-base blobs: its findings and per-file counts are those of git's
+/// own patch of the same change read through `--diff`.
+#[test]
+fn since_agrees_with_gits_own_patch() {
+    let repo = Repo::new();
+    // A budget of one line puts every changed file's counts in a message.
+    repo.write("agentlint.toml", "[rules.line-budget]\ndefault = 1\n");
+    let block = "def handler(x):\n    try:\n        x()\n    except Exception:\n        pass\n\n";
+    let long: String = (0..30).map(|i| format!("v{i} = {i}\n")).collect();
+    repo.write("slide.py", format!("{block}{block}{long}"));
+    repo.write("edit.py", format!("{long}{block}"));
+    repo.write("renamed.py", format!("{block}{long}"));
+    repo.write("gone.py", block);
+    repo.write("no_newline.py", "x = 1\ny = 2");
+    repo.write("mode.py", "x = 1\n");
+    repo.commit_all("base");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    // A block repeated next to itself (where a hunk's place is ambiguous),
+    // committed.
+    repo.write("slide.py", format!("{block}{block}{block}{long}"));
+    repo.git(&["mv", "renamed.py", "moved.py"]);
+    repo.write("moved.py", format!("{block}{long}{block}"));
+    repo.git(&["rm", "-q", "gone.py"]);
+    repo.write("added.py", block);
+    repo.commit_all("feature");
+    // Unstaged: a rewrite in the middle, deletions, a lost final newline,
+    // a mode change alone.
+    repo.write(
+        "edit.py",
+        format!(
+            "{}{block}",
+            long.replace("v7 = 7\n", "v7 = 70\ntry:\n    w()\nexcept:\n    pass\n")
+                .replace("v20 = 20\nv21 = 21\n", "")
+        ),
+    );
+    repo.write("no_newline.py", "x = 1\ny = 3");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let path = repo.path().join("mode.py");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    let (_, since, stderr) = repo.agentlint_json(&["check", "--since", "main"]);
+    let patch = repo
+        .git(&["diff", "--find-renames", "--merge-base", "main"])
+        .stdout;
+    std::fs::write(repo.path().join("change.diff"), &patch).unwrap();
+    let (_, via_patch, _) = repo.agentlint_json(&["check", "--diff", "change.diff"]);
+    let since = detailed(&since);
+    assert!(
+        since
+            .iter()
+            .any(|f| f.1 == "edit.py" && f.0 == "bare-except"),
+        "{since:?} {stderr}"
+    );
+    assert!(
+        since
+            .iter()
+            .any(|f| f.1 == "moved.py" && f.0 == "line-budget"),
+        "{since:?}"
+    );
+    assert_eq!(since, detailed(&via_patch));
+}
+
+/// A file whose line endings changed (a `core.autocrlf` checkout, or an
+/// editor) has changed only where its code did.
+#[test]
+fn line_ending_only_changes_are_not_changed_lines() {
+    let repo = Repo::new();
+    repo.write("app.py", BASE);
+    repo.commit_all("base");
+    let crlf = format!("{BASE}try:\n    y()\nexcept Exception:\n    pass\n").replace('\n', "\r\n");
+    repo.write("app.py", crlf);
+    let (code, report, stderr) = repo.agentlint_json(&["check", "--since", "main"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(findings(&report), vec![f("app.py", 8, "broad-except")]);
+}
+
 #[test]
 fn bad_references_and_shallow_clones_are_clear_errors() {
     let repo = Repo::new();

@@ -4,14 +4,17 @@
 //! hooks are all disabled, and the environment cannot add them back.
 //! Git is asked in as few invocations as possible.
 
+use super::linediff;
+use super::rawdiff::{self, RawEntry};
 use super::unidiff::{self, DiffFile};
 use super::{ChangeSet, ChangedFile, ChangedLines, Content, Mode, Status};
 use crate::error::{Error, Result};
+use crate::source::{looks_binary, WorkTreeReader};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::Arc;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, OnceLock};
 
 /// A repository git may be asked about.
 #[derive(Debug, Clone)]
@@ -52,11 +55,28 @@ fn base_command(dir: &Path) -> Command {
     cmd
 }
 
-fn run(mut cmd: Command, what: &str) -> Result<Vec<u8>> {
-    let output = cmd.output().map_err(|e| Error::Git {
+fn run(cmd: Command, what: &str) -> Result<Vec<u8>> {
+    finish(spawn(cmd, what)?, what)
+}
+
+/// Starts `cmd` with its output captured; `finish` collects it.
+fn spawn(mut cmd: Command, what: &str) -> Result<Child> {
+    cmd.stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::Git {
+            what: what.to_string(),
+            stderr: e.to_string(),
+            help: Some("is git installed and on PATH?".into()),
+        })
+}
+
+/// The standard output of a process from `spawn`, or its error.
+fn finish(child: Child, what: &str) -> Result<Vec<u8>> {
+    let output = child.wait_with_output().map_err(|e| Error::Git {
         what: what.to_string(),
         stderr: e.to_string(),
-        help: Some("is git installed and on PATH?".into()),
+        help: None,
     })?;
     if !output.status.success() {
         return Err(Error::Git {
@@ -253,65 +273,99 @@ impl Repo {
 
     /// Changes from the merge-base of `reference` and HEAD to the working
     /// tree, plus untracked files that are not ignored.
+    ///
+    /// Git lists what changed (`diff --raw`: paths, modes, object ids) and
+    /// hands over the merge-base side's blobs (`cat-file --batch`, started
+    /// alongside); the changed lines are computed here (`linediff`). A
+    /// patch from git would cost more than both: git hashes every edited
+    /// working-tree file for its `index` line and diffs one file at a time.
     pub fn since(mut self, reference: &str) -> Result<ChangeSet> {
         check_revision(reference)?;
-        // Untracked files do not depend on the diff, and the configured
-        // filters must be known (and emptied) before git compares the
-        // working tree: ask for both at once.
+        // The configured filters must be known (and emptied) before git
+        // compares the working tree. Ask git for them only when its
+        // configuration files might name one: a process saved on the
+        // critical path.
+        if super::gitconfig::may_define_filters(&self.root) {
+            let listing = self.filter_query().output().map_err(|e| Error::Git {
+                what: "config".into(),
+                stderr: e.to_string(),
+                help: Some("is git installed and on PATH?".into()),
+            })?;
+            self.neutralize_filters(&listing.stdout);
+        }
+        // Three processes at once: the diff (the critical path, so first),
+        // the blob reader, idle until the diff names the blobs, and the
+        // untracked files, which do not depend on the diff.
+        let diff = self.raw_diff_command(&["--merge-base", reference]);
+        let diff = spawn(diff, "diff")?;
+        let blobs = BlobReader::spawn(&self)?;
         let mut ls_files = self.command();
         ls_files.args(["ls-files", "--others", "--exclude-standard", "-z", "--"]);
-        let mut filter_query = self.filter_query();
-        let spawn_failed = |what: &str| Error::Git {
-            what: what.into(),
-            stderr: "the thread running git panicked".into(),
-            help: None,
+        let untracked = spawn(ls_files, "ls-files")?;
+        let raw = match finish(diff, "diff") {
+            Ok(raw) => raw,
+            // No single merge-base (a missing ref, a shallow clone, or a
+            // criss-cross history git refuses to pick from): ask merge-base,
+            // which explains or picks one.
+            Err(_) => {
+                let base = self.merge_base(reference)?;
+                run(self.raw_diff_command(&[base.as_str()]), "diff")?
+            }
         };
-        let (diff, untracked) = std::thread::scope(|scope| {
-            let untracked = scope.spawn(move || run(ls_files, "ls-files"));
-            // Ask git for the configured filters only when its configuration
-            // files might name one: a process saved on the critical path.
-            let listing = if super::gitconfig::may_define_filters(&self.root) {
-                filter_query
-                    .output()
-                    .map(|o| o.stdout)
-                    .map_err(|e| Error::Git {
-                        what: "config".into(),
-                        stderr: e.to_string(),
-                        help: Some("is git installed and on PATH?".into()),
-                    })
-            } else {
-                Ok(Vec::new())
-            };
-            let diff = listing.and_then(|listing| {
-                self.neutralize_filters(&listing);
-                // `diff --merge-base REF` finds the merge-base itself: one
-                // git process instead of two on the critical path.
-                let mut cmd = self.command();
-                Self::diff_args(&mut cmd);
-                cmd.args(["--merge-base", reference, "--"]);
-                match run(cmd, "diff") {
-                    Ok(diff) => Ok(diff),
-                    // No single merge-base (a missing ref, a shallow clone, or
-                    // a criss-cross history git refuses to pick from): ask
-                    // merge-base, which explains or picks one.
-                    Err(_) => {
-                        let base = self.merge_base(reference)?;
-                        let mut cmd = self.command();
-                        Self::diff_args(&mut cmd);
-                        cmd.args([base.as_str(), "--"]);
-                        run(cmd, "diff")
-                    }
+        let untracked = finish(untracked, "ls-files")?;
+        let entries = rawdiff::parse(&raw);
+        let canonical_root = self
+            .root
+            .canonicalize()
+            .unwrap_or_else(|_| self.root.clone());
+        let reader = WorkTreeReader {
+            root: &self.root,
+            canonical_root: &canonical_root,
+            allow_outside: false,
+        };
+        let mut by_old_oid: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (index, entry) in entries.iter().enumerate() {
+            if needs_line_diff(entry) {
+                by_old_oid.entry(&entry.old_oid).or_default().push(index);
+            }
+        }
+        let wanted: Vec<String> = by_old_oid.keys().map(|oid| oid.to_string()).collect();
+        let slots: Vec<OnceLock<ChangedFile>> = entries.iter().map(|_| OnceLock::new()).collect();
+        // Each file is diffed on the thread pool as soon as its merge-base
+        // blob arrives, while git inflates the next one.
+        let read = rayon::in_place_scope(|scope| {
+            let (entries, slots, reader) = (&entries, &slots, &reader);
+            for (index, entry) in entries.iter().enumerate() {
+                if !needs_line_diff(entry) {
+                    scope.spawn(move |_| {
+                        let _ = slots[index].set(changed_file(entry, None, reader));
+                    });
                 }
-            });
-            let untracked = untracked
-                .join()
-                .unwrap_or_else(|_| Err(spawn_failed("ls-files")));
-            (diff, untracked)
+            }
+            blobs.for_each(&wanted, |oid, bytes| {
+                let Some(indices) = by_old_oid.get(oid.as_str()) else {
+                    return;
+                };
+                let bytes = Arc::new(bytes);
+                for &index in indices {
+                    let bytes = Arc::clone(&bytes);
+                    scope.spawn(move |_| {
+                        let file = changed_file(&entries[index], Some(&bytes), reader);
+                        let _ = slots[index].set(file);
+                    });
+                }
+            })
         });
-        let diff = diff?;
-        let untracked = untracked?;
-        let mut files: Vec<ChangedFile> =
-            unidiff::parse(&diff).into_iter().map(|d| d.file).collect();
+        read?;
+        let mut files: Vec<ChangedFile> = slots
+            .into_iter()
+            .zip(&entries)
+            // A blob git could not give: the whole file counts as changed.
+            .map(|(slot, entry)| {
+                slot.into_inner()
+                    .unwrap_or_else(|| changed_file(entry, None, &reader))
+            })
+            .collect();
         for path in untracked.split(|&b| b == 0).filter(|p| !p.is_empty()) {
             let mut file =
                 ChangedFile::new(String::from_utf8_lossy(path).into_owned(), Status::Added);
@@ -326,6 +380,25 @@ impl Repo {
             files,
             notices: Vec::new(),
         })
+    }
+
+    /// `git diff --raw` from `revision` (and its options) to the working
+    /// tree.
+    fn raw_diff_command(&self, revision: &[&str]) -> Command {
+        let mut cmd = self.command();
+        cmd.args([
+            "diff",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--no-color",
+            "--no-relative",
+            "--find-renames",
+            "--raw",
+            "-z",
+            "--no-abbrev",
+        ]);
+        cmd.args(revision).arg("--");
+        cmd
     }
 
     /// The index against HEAD, with the staged blobs' contents.
@@ -345,7 +418,7 @@ impl Repo {
             })
             .filter_map(|d| d.new_oid.clone())
             .collect();
-        let mut blobs = self.cat_blobs(&wanted)?;
+        let mut blobs = BlobReader::spawn(&self)?.read(&wanted)?;
         let files = parsed
             .into_iter()
             .map(|d| {
@@ -364,59 +437,160 @@ impl Repo {
             notices: Vec::new(),
         })
     }
+}
 
-    /// Reads many blobs with one `git cat-file --batch`.
-    fn cat_blobs(&self, oids: &[String]) -> Result<HashMap<String, Vec<u8>>> {
-        let mut blobs = HashMap::new();
-        if oids.is_empty() {
-            return Ok(blobs);
-        }
-        let mut cmd = self.command();
+/// A `git cat-file --batch` process, started before the object ids it
+/// will be asked for are known.
+struct BlobReader {
+    child: Child,
+}
+
+impl BlobReader {
+    fn spawn(repo: &Repo) -> Result<BlobReader> {
+        let mut cmd = repo.command();
         cmd.args(["cat-file", "--batch"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let git_err = |e: std::io::Error| Error::Git {
-            what: "cat-file --batch".into(),
-            stderr: e.to_string(),
-            help: None,
-        };
-        let mut child = cmd.spawn().map_err(git_err)?;
-        let mut stdin = child
-            .stdin
-            .take()
-            .ok_or_else(|| git_err(std::io::ErrorKind::BrokenPipe.into()))?;
-        let request: String = oids.iter().map(|o| format!("{o}\n")).collect();
-        // Write from another thread so a full stdout pipe cannot deadlock us.
-        let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| git_err(std::io::ErrorKind::BrokenPipe.into()))?;
-        let mut reader = BufReader::new(stdout);
-        for _ in oids {
-            let mut header = String::new();
-            if reader.read_line(&mut header).map_err(git_err)? == 0 {
-                break;
-            }
-            let mut parts = header.split_whitespace();
-            let (Some(oid), Some(kind), Some(size)) = (parts.next(), parts.next(), parts.next())
-            else {
-                continue; // "<oid> missing"
-            };
-            let size: usize = size.parse().unwrap_or(0);
-            let mut bytes = vec![0u8; size];
-            reader.read_exact(&mut bytes).map_err(git_err)?;
-            let mut newline = [0u8; 1];
-            reader.read_exact(&mut newline).map_err(git_err)?;
-            if kind == "blob" {
-                blobs.insert(oid.to_string(), bytes);
-            }
-        }
-        let _ = writer.join();
-        let _ = child.wait();
+            .stderr(Stdio::null());
+        let child = cmd.spawn().map_err(cat_file_error)?;
+        Ok(BlobReader { child })
+    }
+
+    /// The blobs among `oids` by object id (a missing object or one that
+    /// is not a blob is left out). Ends the process.
+    fn read(self, oids: &[String]) -> Result<HashMap<String, Vec<u8>>> {
+        let mut blobs = HashMap::new();
+        self.for_each(oids, |oid, bytes| {
+            blobs.insert(oid, bytes);
+        })?;
         Ok(blobs)
     }
+
+    /// Calls `each` with every blob among `oids` as it arrives (a missing
+    /// object or one that is not a blob is left out). Ends the process.
+    fn for_each(mut self, oids: &[String], mut each: impl FnMut(String, Vec<u8>)) -> Result<()> {
+        let stdin = self.child.stdin.take();
+        let stdout = self.child.stdout.take();
+        let (Some(mut stdin), Some(stdout)) = (stdin, stdout) else {
+            let _ = self.child.wait();
+            return Err(cat_file_error(std::io::ErrorKind::BrokenPipe.into()));
+        };
+        if oids.is_empty() {
+            drop(stdin);
+            let _ = self.child.wait();
+            return Ok(());
+        }
+        let request: String = oids.iter().map(|o| format!("{o}\n")).collect();
+        // Write from another thread so a full stdout pipe cannot deadlock us;
+        // closing stdin when done ends the process.
+        let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
+        let mut reader = BufReader::new(stdout);
+        let result = (|| {
+            for _ in oids {
+                let mut header = String::new();
+                if reader.read_line(&mut header).map_err(cat_file_error)? == 0 {
+                    break;
+                }
+                let mut parts = header.split_whitespace();
+                let (Some(oid), Some(kind), Some(size)) =
+                    (parts.next(), parts.next(), parts.next())
+                else {
+                    continue; // "<oid> missing"
+                };
+                let size: usize = size.parse().unwrap_or(0);
+                let mut bytes = vec![0u8; size];
+                reader.read_exact(&mut bytes).map_err(cat_file_error)?;
+                let mut newline = [0u8; 1];
+                reader.read_exact(&mut newline).map_err(cat_file_error)?;
+                if kind == "blob" {
+                    each(oid.to_string(), bytes);
+                }
+            }
+            Ok(())
+        })();
+        drop(reader);
+        let _ = writer.join();
+        let _ = self.child.wait();
+        result
+    }
+}
+
+impl Drop for BlobReader {
+    /// A reader never asked (the diff failed) must not outlive the run.
+    fn drop(&mut self) {
+        if self.child.stdin.is_some() {
+            drop(self.child.stdin.take());
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn cat_file_error(e: std::io::Error) -> Error {
+    Error::Git {
+        what: "cat-file --batch".into(),
+        stderr: e.to_string(),
+        help: None,
+    }
+}
+
+/// Whether `entry`'s changed lines come from diffing its two sides: both
+/// regular files with different contents.
+fn needs_line_diff(entry: &RawEntry) -> bool {
+    matches!(entry.status, b'M' | b'R')
+        && entry.old_is_regular()
+        && entry.new_is_regular()
+        && entry.old_oid != entry.new_oid
+}
+
+/// What changed in one path of the raw diff, its lines computed from the
+/// merge-base blob and the working-tree file.
+fn changed_file(entry: &RawEntry, old: Option<&[u8]>, reader: &WorkTreeReader<'_>) -> ChangedFile {
+    let status = match entry.status {
+        b'D' => Status::Deleted,
+        _ if !entry.new_is_regular() => Status::NotAFile,
+        b'M' | b'R' if entry.old_is_regular() => match &entry.old_path {
+            Some(_) => Status::Renamed,
+            None => Status::Modified,
+        },
+        // Added, copied, a symlink or submodule that became a file, or an
+        // unmerged path: all of it is new.
+        _ => Status::Added,
+    };
+    let mut file = ChangedFile::new(entry.path.clone(), status);
+    file.old_path = entry.old_path.clone().filter(|_| status == Status::Renamed);
+    match status {
+        Status::Deleted | Status::NotAFile | Status::Binary => return file,
+        Status::Added => file.lines = ChangedLines::All,
+        Status::Modified | Status::Renamed => {
+            if !needs_line_diff(entry) {
+                return file; // same content: a pure rename or mode change
+            }
+        }
+    }
+    // An unreadable file keeps every line: the engine reads it again and
+    // reports why it could not.
+    let Ok(new) = reader.read(&entry.path) else {
+        file.lines = ChangedLines::All;
+        return file;
+    };
+    let old = old.filter(|_| status != Status::Added);
+    if looks_binary(&new) || old.is_some_and(looks_binary) {
+        file.status = Status::Binary;
+        return file;
+    }
+    match old {
+        Some(old) => {
+            let (lines, added, deleted) = linediff::changed_lines(old, &new);
+            file.lines = lines;
+            file.added = added;
+            file.deleted = deleted;
+        }
+        None => {
+            file.lines = ChangedLines::All;
+            file.added = linediff::line_count(&new);
+        }
+    }
+    file
 }
 
 /// Where git looks for hooks in the repository containing `dir`: honours

@@ -4,6 +4,8 @@
 
 pub mod git;
 mod gitconfig;
+pub mod linediff;
+pub mod rawdiff;
 pub mod unidiff;
 pub mod walk;
 

@@ -15,12 +15,11 @@ use crate::registry::Registered;
 use crate::report::{Report, SkipReason};
 use crate::rule::{AstContext, RawFinding};
 use crate::settings::Settings;
-use crate::source::{looks_binary, Source};
+use crate::source::{looks_binary, Source, WorkTreeReader as Loader};
 use memchr::memmem::Finder;
 use query::QueryPass;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use tree_sitter::{Parser, QueryCursor};
 use walk::Dispatcher;
@@ -117,43 +116,6 @@ pub fn check(changes: &ChangeSet, settings: &Settings) -> Report {
     report.apply_suppressions();
     report.finish();
     report
-}
-
-struct Loader<'a> {
-    root: &'a Path,
-    canonical_root: &'a Path,
-    allow_outside: bool,
-}
-
-impl Loader<'_> {
-    /// Reads a working-tree file without following a path out of the root.
-    fn read(&self, rel: &str) -> Result<Vec<u8>, SkipReason> {
-        let rel_path = Path::new(rel);
-        let escapes = rel_path.is_absolute()
-            || rel_path
-                .components()
-                .any(|c| matches!(c, Component::ParentDir));
-        if escapes && !self.allow_outside {
-            return Err(SkipReason::OutsideRoot);
-        }
-        let full: PathBuf = self.root.join(rel_path);
-        let meta =
-            std::fs::symlink_metadata(&full).map_err(|e| SkipReason::Unreadable(e.to_string()))?;
-        if meta.file_type().is_symlink() {
-            return Err(SkipReason::Symlink);
-        }
-        if !meta.is_file() {
-            return Err(SkipReason::NotAFile);
-        }
-        if !escapes {
-            // A symlinked parent directory would lead out of the repository.
-            let parent = full.parent().and_then(|p| p.canonicalize().ok());
-            if !parent.is_some_and(|p| p.starts_with(self.canonical_root)) {
-                return Err(SkipReason::OutsideRoot);
-            }
-        }
-        std::fs::read(&full).map_err(|e| SkipReason::Unreadable(e.to_string()))
-    }
 }
 
 fn skipped(file: &ChangedFile, reason: SkipReason) -> FileResult {
