@@ -18,17 +18,13 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     // settings error is still the one reported first.
     let (settings, changes) = std::thread::scope(|scope| {
         let settings = scope.spawn(|| {
-            resolve::settings(
-                &cwd,
-                &Overrides {
-                    config: args.inputs.config.clone(),
-                    select: args.select.clone(),
-                    ignore: args.ignore.clone(),
-                    manifest: args.inputs.manifest.clone(),
-                    agent_config: args.inputs.agent_config.clone(),
-                    rules_dir: args.rules_dir.clone(),
-                },
-            )
+            let overrides = Overrides::from_flags(
+                &args.inputs,
+                &args.select,
+                &args.ignore,
+                args.rules_dir.as_deref(),
+            );
+            resolve::settings(&cwd, &overrides)
         });
         let changes = select_change(args, &cwd);
         let settings = settings.join().unwrap_or_else(|_| {
@@ -411,17 +407,8 @@ fn audit_findings_into(
 /// `agentlint audit`: read telemetry, run the telemetry rules, print.
 pub fn audit(args: &AuditArgs) -> Result<i32> {
     let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
-    let settings = resolve::settings(
-        &cwd,
-        &Overrides {
-            config: args.inputs.config.clone(),
-            select: args.select.clone(),
-            ignore: args.ignore.clone(),
-            manifest: args.inputs.manifest.clone(),
-            agent_config: args.inputs.agent_config.clone(),
-            rules_dir: None,
-        },
-    )?;
+    let overrides = Overrides::from_flags(&args.inputs, &args.select, &args.ignore, None);
+    let settings = resolve::settings(&cwd, &overrides)?;
     if args.sarif_category.is_some() && args.format != Format::Sarif {
         return Err(Error::usage(
             "`--sarif-category` only applies to `--format sarif`",

@@ -87,6 +87,11 @@ impl Source {
     }
 }
 
+/// `root` with symbolic links resolved, or as given when it cannot be.
+pub fn canonical(root: &Path) -> PathBuf {
+    root.canonicalize().unwrap_or_else(|_| root.to_path_buf())
+}
+
 /// Reads working-tree files of a change without following a path out of
 /// its root (the checked repository was written by an agent).
 pub struct WorkTreeReader<'a> {

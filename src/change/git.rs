@@ -59,6 +59,17 @@ fn run(cmd: Command, what: &str) -> Result<Vec<u8>> {
     finish(spawn(cmd, what)?, what)
 }
 
+/// `git diff` as agentlint runs it: no configured program (external diff,
+/// textconv), no colour, paths from the root, renames followed.
+const DIFF: [&str; 6] = [
+    "diff",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-color",
+    "--no-relative",
+    "--find-renames",
+];
+
 /// Starts `cmd` with its output captured; `finish` collects it.
 fn spawn(mut cmd: Command, what: &str) -> Result<Child> {
     cmd.stdout(Stdio::piped())
@@ -256,13 +267,8 @@ impl Repo {
     }
 
     fn diff_args(cmd: &mut Command) {
+        cmd.args(DIFF);
         cmd.args([
-            "diff",
-            "--no-ext-diff",
-            "--no-textconv",
-            "--no-color",
-            "--no-relative",
-            "--find-renames",
             "--unified=0",
             "--inter-hunk-context=0",
             "--full-index",
@@ -314,10 +320,7 @@ impl Repo {
         };
         let untracked = finish(untracked, "ls-files")?;
         let entries = rawdiff::parse(&raw);
-        let canonical_root = self
-            .root
-            .canonicalize()
-            .unwrap_or_else(|_| self.root.clone());
+        let canonical_root = crate::source::canonical(&self.root);
         let reader = WorkTreeReader {
             root: &self.root,
             canonical_root: &canonical_root,
@@ -386,17 +389,7 @@ impl Repo {
     /// tree.
     fn raw_diff_command(&self, revision: &[&str]) -> Command {
         let mut cmd = self.command();
-        cmd.args([
-            "diff",
-            "--no-ext-diff",
-            "--no-textconv",
-            "--no-color",
-            "--no-relative",
-            "--find-renames",
-            "--raw",
-            "-z",
-            "--no-abbrev",
-        ]);
+        cmd.args(DIFF).args(["--raw", "-z", "--no-abbrev"]);
         cmd.args(revision).arg("--");
         cmd
     }

@@ -30,6 +30,25 @@ pub struct Overrides {
     pub rules_dir: Option<PathBuf>,
 }
 
+impl Overrides {
+    /// The overrides a subcommand's flags make.
+    pub fn from_flags(
+        inputs: &crate::cli::PolicyInputs,
+        select: &[String],
+        ignore: &[String],
+        rules_dir: Option<&Path>,
+    ) -> Overrides {
+        Overrides {
+            config: inputs.config.clone(),
+            select: select.to_vec(),
+            ignore: ignore.to_vec(),
+            manifest: inputs.manifest.clone(),
+            agent_config: inputs.agent_config.clone(),
+            rules_dir: rules_dir.map(Path::to_path_buf),
+        }
+    }
+}
+
 /// Symbolic names of the design's `forbidden_patterns` and the built-in
 /// rules they stand for.
 pub const SYMBOLIC_PATTERNS: &[(&str, &str)] = &[

@@ -74,10 +74,7 @@ pub fn check(changes: &ChangeSet, settings: &Settings) -> Report {
         .all(|r| !r.needles(&settings.options).is_empty());
     let finders: Vec<Finder<'_>> = needles.iter().map(Finder::new).collect();
     let dispatcher = Dispatcher::new(&language, ast_rules);
-    let canonical_root = changes
-        .root
-        .canonicalize()
-        .unwrap_or_else(|_| changes.root.clone());
+    let canonical_root = crate::source::canonical(&changes.root);
     let loader = Loader {
         root: &changes.root,
         canonical_root: &canonical_root,
