@@ -17,9 +17,29 @@
 use super::ChangedLines;
 use imara_diff::{Algorithm, Diff, InternedInput, TokenSource};
 
+/// Unchanged lines kept on each side of the part that differs: a hunk may
+/// slide, and git's indent heuristic look, this far (it slides at most 100
+/// lines and looks 20 lines beyond).
+const CONTEXT_LINES: usize = 256;
+
 /// The changed lines of `new` relative to `old`, with git's `--numstat`
 /// counts (lines added, lines deleted).
 pub fn changed_lines(old: &[u8], new: &[u8]) -> (ChangedLines, u32, u32) {
+    // Most of an edited file is unchanged: only the part that differs, with
+    // its context, is split into lines and interned.
+    let (prefix, suffix) = common_ends(old, new);
+    let first_line =
+        u32::try_from(memchr::memchr_iter(b'\n', &old[..prefix]).count()).unwrap_or(u32::MAX);
+    diff_lines(
+        &old[prefix..old.len() - suffix],
+        &new[prefix..new.len() - suffix],
+        first_line,
+    )
+}
+
+/// `changed_lines` of two whole texts whose first line is line
+/// `first_line + 1` of the file.
+fn diff_lines(old: &[u8], new: &[u8], first_line: u32) -> (ChangedLines, u32, u32) {
     let input = InternedInput::new(Lines(old), Lines(new));
     // imara-diff indexes tokens with i32; no source file comes near that,
     // but a change must never panic on what an agent wrote.
@@ -35,16 +55,75 @@ pub fn changed_lines(old: &[u8], new: &[u8]) -> (ChangedLines, u32, u32) {
         // Lines deleted before new line `after.start + 1` are recorded next to
         // new line `after.start`, as `unidiff` records a `-` line.
         if !hunk.before.is_empty() {
-            lines.push_deletion(hunk.after.start);
+            lines.push_deletion(first_line + hunk.after.start);
             deleted += hunk.before.len() as u32;
         }
         for index in hunk.after.clone() {
-            lines.push_line(index + 1);
+            lines.push_line(first_line + index + 1);
         }
         added += hunk.after.len() as u32;
     }
     lines.normalize();
     (lines, added, deleted)
+}
+
+/// Bytes at the start and at the end that `old` and `new` share, each cut
+/// at a line start and less `CONTEXT_LINES` lines.
+fn common_ends(old: &[u8], new: &[u8]) -> (usize, usize) {
+    let shortest = old.len().min(new.len());
+    let mut prefix = common_prefix(&old[..shortest], &new[..shortest]);
+    // Back to the start of the line, then the context above it.
+    for _ in 0..=CONTEXT_LINES {
+        if prefix == 0 {
+            break;
+        }
+        prefix = memchr::memrchr(b'\n', &old[..prefix - 1]).map_or(0, |i| i + 1);
+    }
+    let rest = shortest - prefix;
+    let mut suffix = common_suffix(&old[old.len() - rest..], &new[new.len() - rest..]);
+    // Forward to a line start, then the context below it.
+    for _ in 0..=CONTEXT_LINES {
+        if suffix == 0 {
+            break;
+        }
+        let tail = &old[old.len() - suffix..];
+        suffix = match memchr::memchr(b'\n', tail) {
+            Some(i) => suffix - (i + 1),
+            None => 0,
+        };
+    }
+    (prefix, suffix)
+}
+
+/// Block size for comparing the shared ends: slices compare with memcmp.
+const BLOCK: usize = 64;
+
+/// How many leading bytes two equally long slices share.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let mut i = 0;
+    while i + BLOCK <= a.len() && a[i..i + BLOCK] == b[i..i + BLOCK] {
+        i += BLOCK;
+    }
+    i + a[i..]
+        .iter()
+        .zip(&b[i..])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// How many trailing bytes two equally long slices share.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len();
+    let mut i = 0;
+    while i + BLOCK <= n && a[n - i - BLOCK..n - i] == b[n - i - BLOCK..n - i] {
+        i += BLOCK;
+    }
+    i + a[..n - i]
+        .iter()
+        .rev()
+        .zip(b[..n - i].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// How many lines `bytes` has, counted as git counts an added file's lines.
@@ -164,6 +243,48 @@ mod tests {
         match unidiff::parse(&out.stdout).into_iter().next() {
             Some(f) => (f.file.lines, f.file.added, f.file.deleted),
             None => (ChangedLines::none(), 0, 0),
+        }
+    }
+
+    /// Diffing only the part that differs, with its context, gives what
+    /// diffing the whole files gives.
+    #[test]
+    fn trimming_the_shared_ends_changes_nothing() {
+        let unit = include_str!("../engine/partial.rs");
+        let old: String = (0..8).map(|_| unit).collect();
+        let lines: Vec<&str> = old.lines().collect();
+        let edits: [(usize, &str); 4] = [
+            (5, "    inserted()"),
+            (1500, "        rewritten = 1"),
+            (1501, ""),
+            (lines.len() - 2, "}"),
+        ];
+        for (at, text) in edits {
+            for replace in [false, true] {
+                let mut edited = lines.clone();
+                if replace {
+                    edited[at] = text;
+                } else {
+                    edited.insert(at, text);
+                }
+                let new = edited.join("\n") + "\n";
+                let whole = diff_lines(old.as_bytes(), new.as_bytes(), 0);
+                assert_eq!(changed_lines(old.as_bytes(), new.as_bytes()), whole);
+                assert!(!whole.0.is_untouched());
+            }
+        }
+        // Growing or losing a last line, and no shared end at all.
+        for (a, b) in [
+            ("x\n", "x\ny"),
+            ("x\ny\n", "x\n"),
+            ("a\n", "b\n"),
+            ("", "a\n"),
+        ] {
+            assert_eq!(
+                changed_lines(a.as_bytes(), b.as_bytes()),
+                diff_lines(a.as_bytes(), b.as_bytes(), 0),
+                "{a:?} -> {b:?}"
+            );
         }
     }
 
