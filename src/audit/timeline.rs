@@ -29,7 +29,7 @@ pub struct Session {
     /// are in `agg`.
     pub events: Vec<Event>,
     /// Counts, token sums, time windows and anchors over every event.
-    pub agg: SessionAgg,
+    pub agg: Box<SessionAgg>,
     pub out_of_order: Option<OutOfOrder>,
 }
 
@@ -92,7 +92,7 @@ impl Timeline {
                     }
                 }
                 events.sort_by_key(|e| (e.ts, e.file, e.line));
-                let mut agg = SessionAgg::new(cfg);
+                let mut agg = Box::new(SessionAgg::new(cfg));
                 for (i, e) in events.iter_mut().enumerate() {
                     e.seq = i as u32;
                     agg.add(e, i as u32);
@@ -129,7 +129,7 @@ impl Timeline {
     /// input must be read again keeping every event.
     pub fn build_folded(reads: Vec<FileRead>) -> Option<Timeline> {
         let mut files = Vec::with_capacity(reads.len());
-        let mut merged: BTreeMap<Arc<str>, (Vec<Event>, SessionAgg)> = BTreeMap::new();
+        let mut merged: BTreeMap<Arc<str>, (Vec<Event>, Box<SessionAgg>)> = BTreeMap::new();
         let mut parse_errors = Vec::new();
         for read in reads {
             if read.uncertain {
