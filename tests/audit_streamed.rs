@@ -298,8 +298,10 @@ fn streamed_output_is_the_whole_report_printed() {
         assert_eq!(print::human(&report), reference_human(&report), "{what}");
 
         // SARIF: the check report's order (by path) and printer.
-        let mut check = Report::default();
-        check.findings = report.findings.clone();
+        let mut check = Report {
+            findings: report.findings.clone(),
+            ..Report::default()
+        };
         check.finish();
         let expected = sarif::render(&check, &sarif_options());
         let paths: Vec<String> = streamed

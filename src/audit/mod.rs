@@ -83,7 +83,23 @@ pub fn run(inputs: &[Input], policy: &AuditPolicy, options: &AuditOptions) -> Au
     let folded = if once {
         None
     } else {
-        Timeline::build_folded(read::read_all_folded(&files, policy, options.format))
+        // Files where folding cannot stay exact are read again keeping
+        // every event; the others keep their folded reads.
+        Timeline::build_folded_or_reread(
+            read::read_all_folded(&files, policy, options.format),
+            policy,
+            |again| {
+                let some: Vec<(String, Input)> = again
+                    .iter()
+                    .filter_map(|&i| files.get(i).cloned())
+                    .collect();
+                let mut reads = read::read_all(&some, policy, options.format);
+                for (read, &i) in reads.iter_mut().zip(again) {
+                    read.renumber(i as u32);
+                }
+                reads
+            },
+        )
     };
     let timeline = folded
         .unwrap_or_else(|| Timeline::build(read::read_all(&files, policy, options.format), policy));

@@ -292,12 +292,15 @@ pub fn write_pretty_at(
     Ok(())
 }
 
+/// Writes one item (of a streamed array).
+pub type WriteItem<'a, T> = dyn FnMut(&T) -> io::Result<()> + 'a;
+
+/// Calls the function it is given once per item, in order.
+pub type EachItem<'a, T> = dyn FnMut(&mut WriteItem<'_, T>) -> io::Result<()> + 'a;
+
 /// One array of the document (two spaces deep), its items written by
 /// `items` through the function it is given.
-fn write_array(
-    out: &mut dyn Write,
-    items: &mut dyn FnMut(&mut dyn FnMut(&Value) -> io::Result<()>) -> io::Result<()>,
-) -> io::Result<()> {
+fn write_array(out: &mut dyn Write, items: &mut EachItem<'_, Value>) -> io::Result<()> {
     let mut first = true;
     items(&mut |item| {
         out.write_all(if first { b"[\n    " } else { b",\n    " })?;

@@ -96,7 +96,7 @@ pub fn write_findings(
     out: &mut dyn Write,
     options: &SarifOptions<'_>,
     rules_seen: &[&str],
-    findings: &mut dyn FnMut(&mut dyn FnMut(&Finding) -> io::Result<()>) -> io::Result<()>,
+    findings: &mut crate::audit::print::EachItem<'_, Finding>,
 ) -> io::Result<()> {
     let (descriptors, index) = descriptors(options, rules_seen.iter().copied());
     let log = assemble(descriptors, Vec::new(), options);
@@ -106,7 +106,7 @@ pub fn write_findings(
     let at = text
         .find(EMPTY)
         .ok_or_else(|| io::Error::other("SARIF log without a results array"))?;
-    out.write_all(text[..at].as_bytes())?;
+    out.write_all(&text.as_bytes()[..at])?;
     out.write_all(b"\n      \"results\": ")?;
     let mut seen = HashMap::new();
     let mut first = true;
@@ -125,7 +125,7 @@ pub fn write_findings(
         out.write_all(item.replace('\n', "\n        ").as_bytes())
     })?;
     out.write_all(if first { b"[]" } else { b"\n      ]" })?;
-    out.write_all(text[at + EMPTY.len()..].as_bytes())?;
+    out.write_all(&text.as_bytes()[at + EMPTY.len()..])?;
     out.write_all(b"\n")
 }
 

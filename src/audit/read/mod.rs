@@ -79,6 +79,25 @@ pub struct FileRead {
     pub uncertain: bool,
 }
 
+/// A session as a sink collects it: id, kept events, aggregates (when
+/// folding).
+type SinkSession = (Arc<str>, Vec<Event>, Option<Box<SessionAgg>>);
+
+impl FileRead {
+    /// Makes this the read of file `file` (a read of some files only,
+    /// joined to a read of all).
+    pub fn renumber(&mut self, file: u32) {
+        for events in self.sessions.values_mut() {
+            for e in events {
+                e.file = file;
+            }
+        }
+        for e in &mut self.errors {
+            e.file = file;
+        }
+    }
+}
+
 /// Lists the telemetry files of the inputs: files as given, every
 /// `*.jsonl` below a folder (sorted), `-` for standard input.
 pub fn expand_inputs(inputs: &[Input]) -> Vec<(String, Input)> {
@@ -846,7 +865,7 @@ pub struct Sink<'p> {
     path_key: String,
     /// `fold::keep` of shell events by command text.
     shell_keep: HashMap<Box<str>, bool>,
-    sessions: Vec<(Arc<str>, Vec<Event>, Option<Box<SessionAgg>>)>,
+    sessions: Vec<SinkSession>,
     /// Folding: aggregates for every event, events kept only when a rule
     /// looks at them one by one.
     fold: Option<FoldConfig>,
