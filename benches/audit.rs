@@ -11,6 +11,7 @@
 //! AUDIT_BENCH_MB=400 AUDIT_BENCH_FORMAT=codex cargo bench --bench audit
 //! AUDIT_BENCH_SINGLE=1 AUDIT_BENCH_MB=1024 cargo bench --bench audit   # one big file
 //! CCUSAGE=/path/to/node_modules/.bin/ccusage cargo bench --bench audit
+//! AUDIT_BENCH_PEERS=0 AUDIT_BENCH_RUNS=1 cargo bench --bench audit  # ours only, once
 //! ```
 //! Generated data is kept in `target/audit-bench/` and reused.
 
@@ -184,7 +185,12 @@ fn main() {
         assert_eq!(report.summary.malformed_lines, 0);
         true
     };
-    let ours = best_of(if benching { 3 } else { 1 }, &mut run_ours).expect("audit ran");
+    let runs = if benching {
+        env_u64("AUDIT_BENCH_RUNS", 3).max(1) as usize
+    } else {
+        1
+    };
+    let ours = best_of(runs, &mut run_ours).expect("audit ran");
     let rss_after = peak_rss_kib();
     println!(
         "agentlint audit: {:.2} s ({:.0} MB/s), {} events, peak RSS {} MiB (before the audit: {} MiB)",
@@ -194,7 +200,9 @@ fn main() {
         rss_after.unwrap_or(0) / 1024,
         rss_before.unwrap_or(0) / 1024,
     );
-    if !benching {
+    // AUDIT_BENCH_PEERS=0: only our own time and memory (jq alone takes
+    // minutes on several GB).
+    if !benching || env_u64("AUDIT_BENCH_PEERS", 1) == 0 {
         return;
     }
 

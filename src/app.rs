@@ -355,6 +355,16 @@ fn run_audit(
     workspace: Option<PathBuf>,
     settings: &crate::settings::Settings,
 ) -> Result<crate::audit::report::AuditReport> {
+    Ok(run_audit_streamed(paths, format, workspace, settings)?.into_report())
+}
+
+/// `run_audit` without building the report (see `crate::audit::run`).
+fn run_audit_streamed(
+    paths: &[PathBuf],
+    format: TelemetryFormatArg,
+    workspace: Option<PathBuf>,
+    settings: &crate::settings::Settings,
+) -> Result<crate::audit::report::AuditRun> {
     let inputs = telemetry_inputs(paths)?;
     let mut policy = crate::audit::policy::AuditPolicy::from_config(
         settings.manifest.as_deref(),
@@ -371,7 +381,31 @@ fn run_audit(
             manifest: settings.manifest.clone(),
         }),
     };
-    Ok(crate::audit::audit(&inputs, &policy, &options))
+    Ok(crate::audit::run(&inputs, &policy, &options))
+}
+
+/// Writes to `path` (or standard output) through a buffer, as `write` goes.
+fn write_streamed(
+    path: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    match path {
+        Some(path) => {
+            let file = std::fs::File::create(path).map_err(|e| Error::io("write", path, e))?;
+            let mut out = std::io::BufWriter::with_capacity(64 << 10, file);
+            write(&mut out)
+                .and_then(|_| out.flush())
+                .map_err(|e| Error::io("write", path, e))
+        }
+        None => {
+            let mut out = std::io::BufWriter::with_capacity(64 << 10, std::io::stdout().lock());
+            match write(&mut out).and_then(|_| out.flush()) {
+                // A closed pipe (`| head`) is not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(|e| Error::io("write", "<stdout>", e)),
+            }
+        }
+    }
 }
 
 /// An audit as a check report, for the printers both share (SARIF, GitHub,
@@ -384,9 +418,7 @@ fn audit_findings_into(
 ) {
     for mut finding in audit.findings {
         // Telemetry paths as given on the command line -> root-relative.
-        if !finding.path.is_empty() && finding.path != "-" {
-            finding.path = root_relative(root, cwd, Path::new(&finding.path));
-        }
+        finding.path = relative_telemetry_path(root, cwd, &finding.path);
         report.findings.push(finding);
     }
     report.summary.files_checked += audit.summary.files;
@@ -416,41 +448,61 @@ pub fn audit(args: &AuditArgs) -> Result<i32> {
         ));
     }
     let workspace = args.workspace.as_ref().map(|ws| cwd.join(ws));
-    let audit = run_audit(&args.telemetry, args.telemetry_format, workspace, &settings)?;
+    let run = run_audit_streamed(&args.telemetry, args.telemetry_format, workspace, &settings)?;
     // Exit 1 on findings at or above the threshold, or on a telemetry file
     // that could not be read at all.
-    let failed = args
-        .fail_on
-        .threshold()
-        .is_some_and(|t| audit.findings.iter().any(|f| f.severity >= t));
-    let exit = i32::from(failed || audit.summary.unreadable_files > 0);
-    let rendered = match args.format {
-        Format::Human => crate::audit::print::human(&audit),
-        Format::Json => crate::audit::print::json(&audit),
-        Format::Compact | Format::Github | Format::Sarif => {
+    let exit = run.exit_code(args.fail_on.threshold());
+    // Only the rules an audit can fire.
+    let sarif_options = || sarif::SarifOptions {
+        rules: settings
+            .selection
+            .rules()
+            .filter(|r| matches!(r, crate::registry::Registered::Telemetry(_)))
+            .map(|r| r.meta())
+            .collect(),
+        category: args.sarif_category.clone(),
+    };
+    let output = args.output.as_deref();
+    match args.format {
+        // Written as they go: the findings wait in a temporary file and the
+        // session summaries are made one at a time.
+        Format::Human => write_streamed(output, |w| crate::audit::print::write_human(&run, w))?,
+        Format::Json => write_streamed(output, |w| crate::audit::print::write_json(&run, w))?,
+        Format::Sarif => {
+            let root = change::walk::find_repo_root(&cwd).unwrap_or_else(|| cwd.clone());
+            // Telemetry paths as given on the command line -> root-relative.
+            let paths: Vec<String> = run
+                .telemetry_files()
+                .iter()
+                .map(|f| relative_telemetry_path(&root, &cwd, &f.name))
+                .collect();
+            let options = sarif_options();
+            write_streamed(output, |w| {
+                sarif::write_findings(w, &options, &run.finding_rules(), &mut |each| {
+                    run.for_each_finding_by_path(&paths, |f| each(&f))
+                })
+            })?;
+        }
+        Format::Compact | Format::Github => {
             let root = change::walk::find_repo_root(&cwd).unwrap_or_else(|| cwd.clone());
             let mut report = crate::report::Report::default();
-            audit_findings_into(&mut report, audit, &root, &cwd);
+            audit_findings_into(&mut report, run.into_report(), &root, &cwd);
             report.finish();
-            match args.format {
+            let rendered = match args.format {
                 Format::Compact => compact::render(&report),
-                Format::Github => github::render(&report),
-                _ => sarif::render(
-                    &report,
-                    &sarif::SarifOptions {
-                        // Only the rules an audit can fire.
-                        rules: settings
-                            .selection
-                            .rules()
-                            .filter(|r| matches!(r, crate::registry::Registered::Telemetry(_)))
-                            .map(|r| r.meta())
-                            .collect(),
-                        category: args.sarif_category.clone(),
-                    },
-                ),
-            }
+                _ => github::render(&report),
+            };
+            write_output(output, &rendered)?;
         }
-    };
-    write_output(args.output.as_deref(), &rendered)?;
+    }
     Ok(exit)
+}
+
+/// A telemetry file's name as findings show it to code scanning.
+fn relative_telemetry_path(root: &Path, cwd: &Path, name: &str) -> String {
+    if name.is_empty() || name == "-" {
+        name.to_string()
+    } else {
+        root_relative(root, cwd, Path::new(name))
+    }
 }

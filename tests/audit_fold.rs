@@ -319,3 +319,87 @@ fn synthetic_runs_keep_far_fewer_writes_than_they_hold() {
     let (held, left) = (count_writes(&all), count_writes(&kept));
     assert!(held > 20 && left * 4 < held, "{left} of {held} writes kept");
 }
+
+#[test]
+fn only_the_files_folding_cannot_tell_are_read_again() {
+    // Clean sessions fold; a session over two files and a checkpoint
+    // written hours late do not: those three files alone are read again in
+    // full, and the report is the one of reading everything in full.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = policy();
+    for i in 0..3u64 {
+        let mut bytes = Vec::new();
+        let opts = SynthOptions {
+            format: TelemetryFormat::Design,
+            seed: i,
+            start_ms: 1_772_409_600_000 + i as i64 * 3_600_000,
+            results: true,
+        };
+        synth::write_session(&mut bytes, &format!("clean{i}"), opts).unwrap();
+        std::fs::write(dir.path().join(format!("c{i}.jsonl")), bytes).unwrap();
+    }
+    let mut bytes = Vec::new();
+    let opts = SynthOptions {
+        format: TelemetryFormat::Design,
+        seed: 9,
+        start_ms: 1_772_409_600_000,
+        results: true,
+    };
+    synth::write_session(&mut bytes, "split", opts).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let (a, b) = lines.split_at(lines.len() / 2);
+    std::fs::write(dir.path().join("a.jsonl"), a.join("\n") + "\n").unwrap();
+    std::fs::write(dir.path().join("b.jsonl"), b.join("\n") + "\n").unwrap();
+    let late = [
+        r#"{"type":"tool_call","tool":"Read","payload":{},"timestamp":"2026-03-02T00:00:00Z","session_id":"late"}"#,
+        r#"{"type":"tool_call","tool":"Read","payload":{},"timestamp":"2026-03-02T10:00:00Z","session_id":"late"}"#,
+        r#"{"type":"checkpoint","timestamp":"2026-03-02T01:00:00Z","session_id":"late"}"#,
+        r#"{"type":"tool_call","tool":"Read","payload":{},"timestamp":"2026-03-02T11:00:00Z","session_id":"late"}"#,
+    ];
+    std::fs::write(dir.path().join("late.jsonl"), late.join("\n") + "\n").unwrap();
+
+    let files = inputs(&[dir.path().to_path_buf()]);
+    let names: Vec<String> = files
+        .iter()
+        .map(|(n, _)| {
+            Path::new(n)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    let mut asked = Vec::new();
+    let t = Timeline::build_folded_or_reread(
+        read::read_all_folded(&files, &policy, None),
+        &policy,
+        |again| {
+            asked = again.iter().map(|&i| names[i].clone()).collect();
+            let some: Vec<(String, Input)> = again.iter().map(|&i| files[i].clone()).collect();
+            let mut reads = read::read_all(&some, &policy, None);
+            for (r, &i) in reads.iter_mut().zip(again) {
+                r.renumber(i as u32);
+            }
+            reads
+        },
+    )
+    .expect("read again");
+    assert_eq!(asked, ["a.jsonl", "b.jsonl", "late.jsonl"]);
+    assert!(
+        t.sessions
+            .iter()
+            .filter(|s| s.id.starts_with("clean"))
+            .all(|s| s.events.len() < s.agg.count),
+        "the clean sessions stay folded"
+    );
+    let expected = full(&files, &policy);
+    assert_eq!(folded(t, &policy), expected);
+    let report = agentlint::audit::audit(
+        &[Input::Path(dir.path().to_path_buf())],
+        &policy,
+        &AuditOptions::default(),
+    );
+    assert_eq!(print::json(&report), expected);
+    assert!(expected.contains("checkpoint-missed"));
+}

@@ -13,7 +13,7 @@
 
 use crate::audit::event::{Event, EventKind, SharedStr};
 use crate::audit::policy::AuditPolicy;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// Sort key of an event: time, file, line, position among the line's
 /// events.
@@ -66,6 +66,10 @@ pub struct FoldConfig {
     pub window: i64,
     /// Checkpoint interval in milliseconds (`None`: checkpoint-missed off).
     pub interval: Option<i64>,
+    /// Pacing: the early peak is the median of this many first windows.
+    pub baseline: usize,
+    /// Pacing: a window below this fraction of the early peak is a slump.
+    pub fraction: f64,
 }
 
 impl FoldConfig {
@@ -74,18 +78,47 @@ impl FoldConfig {
         FoldConfig {
             window: (policy.pacing_window_secs.max(1) * 1000) as i64,
             interval: (hours > 0.0 && hours.is_finite()).then_some((hours * 3_600_000.0) as i64),
+            baseline: policy.pacing_baseline_windows.max(1),
+            fraction: policy.pacing_fraction,
         }
     }
+}
+
+/// What pacing-degradation judges of a session (see
+/// [`SessionAgg::pacing`]).
+#[derive(Debug, Clone)]
+pub struct Pacing {
+    /// Start of the first window (aligned to the window length).
+    pub start: i64,
+    /// Index of the first window (windows since the epoch).
+    pub start_index: i64,
+    /// The early peak: median tool calls of the first windows.
+    pub median: f64,
+    /// Tool calls per window from the first.
+    pub counts: Vec<u32>,
+    /// Runs of slow windows, (first, last) positions in `counts`.
+    pub slumps: Vec<(usize, usize)>,
 }
 
 /// One pacing window of a session.
 #[derive(Debug, Clone, Default)]
 pub struct Window {
     pub tool_calls: u32,
+    /// The position among its line's events of the window's first event
+    /// (the rest of its key is in the anchor).
+    first_sub: u32,
     /// Output tokens of the model outputs in the window.
     pub tokens: u64,
     /// The window's first event.
-    pub first: Option<(Key, Anchor)>,
+    pub first: Option<Anchor>,
+}
+
+impl Window {
+    fn first_key(&self) -> Option<Key> {
+        self.first
+            .as_ref()
+            .map(|a| (a.ts, a.file, a.line, self.first_sub))
+    }
 }
 
 /// "The first event later than `d`", tracked as events come.
@@ -112,10 +145,22 @@ pub struct SessionAgg {
     pub files: BTreeSet<u32>,
     pub first: Option<(Key, Anchor)>,
     pub last: Option<(Key, Anchor)>,
-    /// Tool calls per clock hour (index: hours since the epoch).
-    pub hours: BTreeMap<i64, u32>,
-    /// Pacing windows (index: windows since the epoch).
-    pub windows: BTreeMap<i64, Window>,
+    /// Tool calls per clock hour (index: hours since the epoch); empty
+    /// when the pacing windows are the clock hours (the default), which
+    /// count the same.
+    pub hours: Vec<(i64, u32)>,
+    /// Pacing windows (index: windows since the epoch), sorted by index:
+    /// a few dozen a session, held by the thousand, so a vector rather
+    /// than a tree. Emptied by `done_reading` into `counts`.
+    windows: Vec<(i64, Window)>,
+    /// After `done_reading`: each window's (index, tool calls, tokens)...
+    counts: Vec<(i64, u32, u64)>,
+    /// ... and, for the first window of each slump (see `pacing`), the
+    /// first event at or after it: all pacing-degradation asks of a
+    /// session's anchors.
+    slump_anchors: Vec<(i64, Option<Anchor>)>,
+    /// Whether `done_reading` ran.
+    done: bool,
     pub output_tokens: u64,
     pub max_context: u64,
     pub checkpoints: usize,
@@ -141,6 +186,32 @@ pub struct SessionAgg {
     pub collapsed_writes: u64,
 }
 
+const HOUR_MS: i64 = 3_600_000;
+
+/// The value at `index` of a vector sorted by index, inserted (default)
+/// when missing. Events come mostly in time order: the last slot first.
+fn slot<T: Default>(v: &mut Vec<(i64, T)>, index: i64) -> &mut T {
+    let at = match v.last() {
+        Some((last, _)) if *last == index => v.len() - 1,
+        Some((last, _)) if *last < index => {
+            v.push((index, T::default()));
+            v.len() - 1
+        }
+        None => {
+            v.push((index, T::default()));
+            0
+        }
+        _ => match v.binary_search_by_key(&index, |(i, _)| *i) {
+            Ok(at) => at,
+            Err(at) => {
+                v.insert(at, (index, T::default()));
+                at
+            }
+        },
+    };
+    &mut v[at].1
+}
+
 fn kind_index(kind: EventKind) -> usize {
     EventKind::ALL.iter().position(|&k| k == kind).unwrap_or(7)
 }
@@ -154,8 +225,11 @@ impl SessionAgg {
             files: BTreeSet::new(),
             first: None,
             last: None,
-            hours: BTreeMap::new(),
-            windows: BTreeMap::new(),
+            hours: Vec::new(),
+            windows: Vec::new(),
+            counts: Vec::new(),
+            slump_anchors: Vec::new(),
+            done: false,
             output_tokens: 0,
             max_context: 0,
             checkpoints: 0,
@@ -276,18 +350,16 @@ impl SessionAgg {
             self.last = Some((key, Anchor::of(ev)));
         }
         let tool_call = ev.kind.is_tool_call();
-        if tool_call {
-            *self.hours.entry(ev.ts.div_euclid(3_600_000)).or_default() += 1;
+        if tool_call && self.cfg.window != HOUR_MS {
+            *slot(&mut self.hours, ev.ts.div_euclid(HOUR_MS)) += 1;
         }
-        let w = self
-            .windows
-            .entry(ev.ts.div_euclid(self.cfg.window))
-            .or_default();
+        let w = slot(&mut self.windows, ev.ts.div_euclid(self.cfg.window));
         if tool_call {
             w.tool_calls += 1;
         }
-        if w.first.as_ref().is_none_or(|(f, _)| key < *f) {
-            w.first = Some((key, Anchor::of(ev)));
+        if w.first_key().is_none_or(|f| key < f) {
+            w.first = Some(Anchor::of(ev));
+            w.first_sub = sub;
         }
         match ev.kind {
             EventKind::ModelOutput => {
@@ -324,6 +396,93 @@ impl SessionAgg {
         self.max_ts = self.max_ts.max(ev.ts);
     }
 
+    /// Frees what only reading needs (the write runs) and growth slack:
+    /// the aggregate is kept, by the thousand, until the report is
+    /// printed.
+    ///
+    /// The session must be whole (a folded read checks that it is, else
+    /// reads again in full): the windows' anchors are dropped but for the
+    /// first windows of the slumps, which only a whole session tells.
+    pub fn done_reading(&mut self) {
+        if self.done {
+            return;
+        }
+        self.run = None;
+        self.runs = Vec::new();
+        self.hours.shrink_to_fit();
+        self.checkpoint_queries.shrink_to_fit();
+        let mut slump_anchors = Vec::new();
+        if let Some(p) = self.pacing(self.cfg.baseline, self.cfg.fraction) {
+            slump_anchors.reserve_exact(p.slumps.len());
+            for &(first, _) in &p.slumps {
+                let index = p.start_index + first as i64;
+                slump_anchors.push((index, self.first_from_window(index).cloned()));
+            }
+        }
+        self.counts = self
+            .windows
+            .iter()
+            .map(|(i, w)| (*i, w.tool_calls, w.tokens))
+            .collect();
+        self.windows = Vec::new();
+        self.slump_anchors = slump_anchors;
+        self.done = true;
+    }
+
+    /// Tool calls per pacing window from the session's start to its end,
+    /// the early peak (median of the first `baseline` windows) and the
+    /// slumps: runs of windows below `fraction` of it after the first
+    /// `baseline` windows, as (first, last) positions. `None` when the
+    /// session has no more than `baseline` windows or no early activity.
+    pub fn pacing(&self, baseline: usize, fraction: f64) -> Option<Pacing> {
+        let window = self.cfg.window;
+        let baseline = baseline.max(1);
+        let (first, end) = (self.start()?, self.end()?);
+        // Windows aligned to the clock (whole hours for the default).
+        let start = first - first.rem_euclid(window);
+        let full = ((end - start) / window) as usize;
+        let tail = (end - start) % window;
+        let n = full + usize::from(tail * 2 >= window);
+        if n <= baseline {
+            return None;
+        }
+        let start_index = start.div_euclid(window);
+        let counts: Vec<u32> = (0..n as i64)
+            .map(|i| self.tool_calls_in_window(start_index + i))
+            .collect();
+        let mut early: Vec<u32> = counts[..baseline].to_vec();
+        early.sort_unstable();
+        let median = if baseline % 2 == 1 {
+            early[baseline / 2] as f64
+        } else {
+            (early[baseline / 2 - 1] + early[baseline / 2]) as f64 / 2.0
+        };
+        if median <= 0.0 {
+            return None;
+        }
+        let threshold = median * fraction;
+        let mut slumps = Vec::new();
+        let mut i = baseline;
+        while i < n {
+            if (counts[i] as f64) >= threshold {
+                i += 1;
+                continue;
+            }
+            let first = i;
+            while i < n && (counts[i] as f64) < threshold {
+                i += 1;
+            }
+            slumps.push((first, i - 1));
+        }
+        Some(Pacing {
+            start,
+            start_index,
+            median,
+            counts,
+            slumps,
+        })
+    }
+
     /// Moves every line number by `base` (parts of a split file).
     pub fn shift_lines(&mut self, base: u32) {
         let shift = |slot: &mut Option<(Key, Anchor)>| {
@@ -334,8 +493,15 @@ impl SessionAgg {
         };
         shift(&mut self.first);
         shift(&mut self.last);
-        for w in self.windows.values_mut() {
-            shift(&mut w.first);
+        for (_, w) in &mut self.windows {
+            if let Some(a) = &mut w.first {
+                a.line += base;
+            }
+        }
+        for (_, a) in &mut self.slump_anchors {
+            if let Some(a) = a {
+                a.line += base;
+            }
         }
         if let Some(q) = &mut self.start_query {
             shift(&mut q.best);
@@ -392,26 +558,53 @@ impl SessionAgg {
         }
     }
 
-    /// The first event at or after the start of window `index`.
+    /// The first event at or after the start of window `index` (after
+    /// `done_reading`: only for the first window of a slump).
     pub fn first_from_window(&self, index: i64) -> Option<&Anchor> {
-        self.windows
-            .range(index..)
-            .find_map(|(_, w)| w.first.as_ref().map(|(_, a)| a))
+        if self.done {
+            return self
+                .slump_anchors
+                .iter()
+                .find(|(i, _)| *i == index)
+                .and_then(|(_, a)| a.as_ref());
+        }
+        let at = self.windows.partition_point(|(i, _)| *i < index);
+        self.windows[at..]
+            .iter()
+            .find_map(|(_, w)| w.first.as_ref())
     }
 
     /// Output tokens of the model outputs before window `index`.
     pub fn tokens_before_window(&self, index: i64) -> u64 {
-        self.windows.range(..index).map(|(_, w)| w.tokens).sum()
+        if self.done {
+            let at = self.counts.partition_point(|(i, _, _)| *i < index);
+            return self.counts[..at].iter().map(|(_, _, t)| t).sum();
+        }
+        let at = self.windows.partition_point(|(i, _)| *i < index);
+        self.windows[..at].iter().map(|(_, w)| w.tokens).sum()
     }
 
     /// Tool calls of window `index`.
     pub fn tool_calls_in_window(&self, index: i64) -> u32 {
-        self.windows.get(&index).map_or(0, |w| w.tool_calls)
+        if self.done {
+            return self
+                .counts
+                .binary_search_by_key(&index, |(i, _, _)| *i)
+                .map_or(0, |at| self.counts[at].1);
+        }
+        self.windows
+            .binary_search_by_key(&index, |(i, _)| *i)
+            .map_or(0, |at| self.windows[at].1.tool_calls)
     }
 
     /// Tool calls of clock hour `index` (hours since the epoch).
     pub fn tool_calls_in_hour(&self, index: i64) -> u32 {
-        self.hours.get(&index).copied().unwrap_or(0)
+        if self.cfg.window == HOUR_MS {
+            return self.tool_calls_in_window(index);
+        }
+        self.hours
+            .binary_search_by_key(&index, |(i, _)| *i)
+            .map_or(0, |at| self.hours[at].1)
     }
 
     pub fn window_ms(&self) -> i64 {

@@ -13,12 +13,12 @@ pub mod print;
 pub mod read;
 pub mod report;
 pub mod shell;
+pub mod store;
 pub mod synth;
 pub mod tasks;
 pub mod time;
 pub mod timeline;
 
-use crate::finding::{Finding, Position};
 use crate::registry::Registered;
 use crate::rule::RuleMeta;
 use crate::settings::Selection;
@@ -26,9 +26,11 @@ use event::Event;
 use policy::AuditPolicy;
 use rayon::prelude::*;
 use read::{Input, TelemetryFormat};
-use report::AuditReport;
+use report::{AuditReport, AuditRun};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::Mutex;
+use store::FindingStore;
 use timeline::{Session, Timeline};
 
 /// How one audit runs, besides the policy.
@@ -62,6 +64,14 @@ impl Default for AuditOptions {
 
 /// Reads the inputs and runs every selected telemetry rule.
 pub fn audit(inputs: &[Input], policy: &AuditPolicy, options: &AuditOptions) -> AuditReport {
+    run(inputs, policy, options).into_report()
+}
+
+/// `audit` without building the report: the findings wait in a
+/// [`FindingStore`] and session summaries are made as they are printed
+/// (what the CLI prints from, so that memory does not follow the number of
+/// findings or sessions).
+pub fn run(inputs: &[Input], policy: &AuditPolicy, options: &AuditOptions) -> AuditRun {
     let files = read::expand_inputs(inputs);
     // Folding keeps memory flat; standard input, pipes and other streams
     // cannot be read a second time when folding cannot stay exact, so they
@@ -73,11 +83,27 @@ pub fn audit(inputs: &[Input], policy: &AuditPolicy, options: &AuditOptions) -> 
     let folded = if once {
         None
     } else {
-        Timeline::build_folded(read::read_all_folded(&files, policy, options.format))
+        // Files where folding cannot stay exact are read again keeping
+        // every event; the others keep their folded reads.
+        Timeline::build_folded_or_reread(
+            read::read_all_folded(&files, policy, options.format),
+            policy,
+            |again| {
+                let some: Vec<(String, Input)> = again
+                    .iter()
+                    .filter_map(|&i| files.get(i).cloned())
+                    .collect();
+                let mut reads = read::read_all(&some, policy, options.format);
+                for (read, &i) in reads.iter_mut().zip(again) {
+                    read.renumber(i as u32);
+                }
+                reads
+            },
+        )
     };
     let timeline = folded
         .unwrap_or_else(|| Timeline::build(read::read_all(&files, policy, options.format), policy));
-    audit_timeline(timeline, policy, options)
+    run_timeline(timeline, policy, options)
 }
 
 /// Runs the selected telemetry rules over a built timeline.
@@ -86,6 +112,50 @@ pub fn audit_timeline(
     policy: &AuditPolicy,
     options: &AuditOptions,
 ) -> AuditReport {
+    run_timeline(timeline, policy, options).into_report()
+}
+
+/// What the rules report into while they run: the store and the counts
+/// the session summaries need.
+pub struct Collector {
+    store: FindingStore,
+    /// The rank of each file (the first file of the same name).
+    file_rank: Vec<u32>,
+    /// (findings, constraint violations) per session index.
+    per_session: Vec<(usize, usize)>,
+}
+
+impl Collector {
+    fn add(&mut self, timeline: &Timeline, f: &AuditFinding, order: u64) {
+        if let Some(id) = f.extra.get("session_id").and_then(Value::as_str) {
+            if let Ok(i) = timeline
+                .sessions
+                .binary_search_by(|s| s.id.as_ref().cmp(id))
+            {
+                if let Some(entry) = self.per_session.get_mut(i) {
+                    entry.0 += 1;
+                    if report::VIOLATION_RULES.contains(&f.rule.id) {
+                        entry.1 += 1;
+                    }
+                }
+            }
+        }
+        let file = self
+            .file_rank
+            .get(f.file as usize)
+            .copied()
+            .unwrap_or(u32::MAX);
+        self.store.push(f, file, order);
+    }
+}
+
+/// Runs the selected telemetry rules over a built timeline, keeping the
+/// findings in a store.
+pub fn run_timeline(
+    mut timeline: Timeline,
+    policy: &AuditPolicy,
+    options: &AuditOptions,
+) -> AuditRun {
     let rules: Vec<_> = options
         .selection
         .rules()
@@ -94,57 +164,73 @@ pub fn audit_timeline(
             _ => None,
         })
         .collect();
-    let mut raw: Vec<AuditFinding> = rules
-        .par_iter()
-        .flat_map_iter(|rule| {
-            let mut cx = AuditContext::new(&timeline, policy);
-            rule.check(&mut cx);
-            cx.findings
-        })
+    let mut first_of_name: std::collections::HashMap<&str, u32> = Default::default();
+    let file_rank = timeline
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| *first_of_name.entry(f.name.as_str()).or_insert(i as u32))
         .collect();
+    let collector = Mutex::new(Collector {
+        store: FindingStore::new(),
+        file_rank,
+        per_session: vec![(0, 0); timeline.sessions.len()],
+    });
+    rules.par_iter().enumerate().for_each(|(pos, rule)| {
+        let mut cx = AuditContext::new(&timeline, policy);
+        cx.sink = Some(Sink {
+            collector: &collector,
+            rule: pos as u64,
+            seq: 0,
+        });
+        rule.check(&mut cx);
+        cx.flush();
+    });
     if let Some(policies) = &options.change_policies {
-        for rule in options.selection.rules() {
-            if let Registered::Change(rule) = rule {
-                let mut cx = AuditContext::new(&timeline, policy);
-                cx.change_policies = Some(policies);
-                rule.check_telemetry(&mut cx);
-                raw.extend(cx.findings);
-            }
+        let change_rules = options.selection.rules().filter_map(|r| match r {
+            Registered::Change(rule) => Some(rule),
+            _ => None,
+        });
+        for (i, rule) in change_rules.enumerate() {
+            let mut cx = AuditContext::new(&timeline, policy);
+            cx.change_policies = Some(policies);
+            cx.sink = Some(Sink {
+                collector: &collector,
+                rule: (rules.len() + i) as u64,
+                seq: 0,
+            });
+            rule.check_telemetry(&mut cx);
+            cx.flush();
         }
     }
-    let findings = raw
-        .into_iter()
-        .map(|f| {
-            let severity = options
-                .selection
-                .severity(f.rule.id)
-                .unwrap_or(f.rule.default_severity);
-            let path = timeline
-                .files
-                .get(f.file as usize)
-                .map(|t| t.name.clone())
-                .unwrap_or_default();
-            Finding {
-                rule: f.rule.id,
-                severity,
-                path,
-                span: f.offset as usize..(f.offset as usize + f.line_chars as usize),
-                start: Position {
-                    line: f.line,
-                    column: 1,
-                },
-                end: Position {
-                    line: f.line,
-                    column: f.line_chars + 1,
-                },
-                message: f.message,
-                help: f.help,
-                scope_lines: None,
-                extra: f.extra,
-            }
-        })
+    let Collector {
+        mut store,
+        per_session,
+        ..
+    } = collector
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    store.finish();
+    let starts = tasks::starts(&timeline, &policy.tasks);
+    let tasks_started: Vec<Vec<String>> = timeline
+        .sessions
+        .iter()
+        .map(report::tasks_started)
         .collect();
-    AuditReport::build(timeline, findings, policy)
+    // The rules are done with the events one by one; only the aggregates
+    // are printed.
+    for session in &mut timeline.sessions {
+        session.events = Vec::new();
+    }
+    AuditRun::new(
+        timeline,
+        store,
+        per_session,
+        tasks_started,
+        &starts,
+        policy,
+        &options.selection,
+    )
 }
 
 /// A finding as a telemetry rule emits it: anchored at a telemetry line.
@@ -179,7 +265,21 @@ pub struct AuditContext<'a> {
     /// Set only for change-set rules judging telemetry writes.
     pub change_policies: Option<&'a ChangePolicies>,
     findings: Vec<AuditFinding>,
+    /// Where finished findings go as the rule runs (`None`: they stay in
+    /// `findings` for `into_findings`).
+    sink: Option<Sink<'a>>,
 }
+
+struct Sink<'a> {
+    collector: &'a Mutex<Collector>,
+    /// The rule's position among the rules run.
+    rule: u64,
+    /// Findings passed on so far.
+    seq: u64,
+}
+
+/// Findings a context holds before passing them to its sink.
+const SINK_BATCH: usize = 64;
 
 impl<'a> AuditContext<'a> {
     pub fn new(timeline: &'a Timeline, policy: &'a AuditPolicy) -> Self {
@@ -188,6 +288,25 @@ impl<'a> AuditContext<'a> {
             policy,
             change_policies: None,
             findings: Vec::new(),
+            sink: None,
+        }
+    }
+
+    /// Passes the findings reported so far to the sink, if any.
+    fn flush(&mut self) {
+        let Some(sink) = &mut self.sink else {
+            return;
+        };
+        if self.findings.is_empty() {
+            return;
+        }
+        let mut collector = sink
+            .collector
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for f in self.findings.drain(..) {
+            collector.add(self.timeline, &f, (sink.rule << 32) | sink.seq);
+            sink.seq += 1;
         }
     }
 
@@ -266,6 +385,11 @@ impl<'a> AuditContext<'a> {
         offset: u64,
         message: String,
     ) -> &mut AuditFinding {
+        // The findings before this one are finished (their builder calls
+        // are done).
+        if self.findings.len() >= SINK_BATCH {
+            self.flush();
+        }
         self.findings.push(AuditFinding {
             rule,
             file,
@@ -280,7 +404,7 @@ impl<'a> AuditContext<'a> {
         &mut self.findings[last]
     }
 
-    pub fn into_findings(self) -> Vec<AuditFinding> {
-        self.findings
+    pub fn into_findings(mut self) -> Vec<AuditFinding> {
+        std::mem::take(&mut self.findings)
     }
 }

@@ -1,9 +1,11 @@
 //! Printers for the audit report: human (per-session summary, activity
 //! sparkline, findings) and the versioned JSON document (see README).
 
-use crate::audit::report::{AuditReport, SessionSummary};
+use crate::audit::report::{AuditReport, AuditRun, AuditSummary, FileSummary, SessionSummary};
+use crate::finding::Finding;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
-use std::fmt::Write as _;
+use std::io::{self, Write};
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
@@ -39,16 +41,77 @@ fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
-fn session_block(out: &mut String, s: &SessionSummary) {
-    let _ = writeln!(out, "session {}  ({})", s.id, s.files.join(", "));
-    if let (Some(start), Some(end)) = (&s.start, &s.end) {
-        let _ = writeln!(out, "  {start} → {end}  ({})", duration(s.duration_secs));
+/// What the printers read: an [`AuditReport`] in memory, or an
+/// [`AuditRun`] whose findings and session summaries come one at a time.
+pub trait AuditOutput {
+    fn session_count(&self) -> usize;
+    fn for_each_session(
+        &self,
+        f: &mut dyn FnMut(&SessionSummary) -> io::Result<()>,
+    ) -> io::Result<()>;
+    fn files(&self) -> &[FileSummary];
+    fn summary(&self) -> &AuditSummary;
+    /// Every finding, in report order.
+    fn for_each_finding(&self, f: &mut dyn FnMut(&Finding) -> io::Result<()>) -> io::Result<()>;
+}
+
+impl AuditOutput for AuditReport {
+    fn session_count(&self) -> usize {
+        self.sessions.len()
     }
-    let _ = writeln!(
+    fn for_each_session(
+        &self,
+        f: &mut dyn FnMut(&SessionSummary) -> io::Result<()>,
+    ) -> io::Result<()> {
+        self.sessions.iter().try_for_each(f)
+    }
+    fn files(&self) -> &[FileSummary] {
+        &self.files
+    }
+    fn summary(&self) -> &AuditSummary {
+        &self.summary
+    }
+    fn for_each_finding(&self, f: &mut dyn FnMut(&Finding) -> io::Result<()>) -> io::Result<()> {
+        self.findings.iter().try_for_each(f)
+    }
+}
+
+impl AuditOutput for AuditRun {
+    fn session_count(&self) -> usize {
+        AuditRun::session_count(self)
+    }
+    fn for_each_session(
+        &self,
+        f: &mut dyn FnMut(&SessionSummary) -> io::Result<()>,
+    ) -> io::Result<()> {
+        for i in 0..AuditRun::session_count(self) {
+            if let Some(s) = self.session(i) {
+                f(&s)?;
+            }
+        }
+        Ok(())
+    }
+    fn files(&self) -> &[FileSummary] {
+        &self.files
+    }
+    fn summary(&self) -> &AuditSummary {
+        &self.summary
+    }
+    fn for_each_finding(&self, f: &mut dyn FnMut(&Finding) -> io::Result<()>) -> io::Result<()> {
+        AuditRun::for_each_finding(self, |_, finding| f(&finding))
+    }
+}
+
+fn session_block(out: &mut dyn Write, s: &SessionSummary) -> io::Result<()> {
+    writeln!(out, "session {}  ({})", s.id, s.files.join(", "))?;
+    if let (Some(start), Some(end)) = (&s.start, &s.end) {
+        writeln!(out, "  {start} → {end}  ({})", duration(s.duration_secs))?;
+    }
+    writeln!(
         out,
         "  {} reads, {} writes, {} shell executions",
         s.reads, s.writes, s.shell
-    );
+    )?;
     let others: Vec<String> = s
         .by_kind
         .iter()
@@ -69,45 +132,50 @@ fn session_block(out: &mut String, s: &SessionSummary) {
         })
         .collect();
     if !others.is_empty() {
-        let _ = writeln!(out, "  also: {}", others.join(", "));
+        writeln!(out, "  also: {}", others.join(", "))?;
     }
-    let _ = writeln!(
+    writeln!(
         out,
         "  tokens: {} output, {} since the last checkpoint, largest context {}; {}",
         s.output_tokens,
         s.tokens_since_checkpoint,
         s.max_context_tokens,
         plural(s.checkpoints, "checkpoint")
-    );
+    )?;
     if !s.tasks_started.is_empty() {
-        let _ = writeln!(
+        writeln!(
             out,
             "  tasks started (first write): {}",
             s.tasks_started.join(", ")
-        );
+        )?;
     }
-    let _ = writeln!(
+    writeln!(
         out,
         "  constraint violations: {}; findings: {}",
         s.constraint_violations, s.findings
-    );
+    )?;
     let peak = s.activity_per_hour.iter().copied().max().unwrap_or(0);
-    let _ = writeln!(
+    writeln!(
         out,
         "  activity/hour |{}| peak {peak}/h",
         sparkline(&s.activity_per_hour)
-    );
-    out.push('\n');
+    )?;
+    writeln!(out)
 }
 
 pub fn human(report: &AuditReport) -> String {
-    let mut out = String::new();
-    for s in &report.sessions {
-        session_block(&mut out, s);
-    }
-    let sum = &report.summary;
+    let mut out = Vec::new();
+    // Writing to memory cannot fail.
+    let _ = write_human(report, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The human report, written as it goes.
+pub fn write_human(report: &dyn AuditOutput, out: &mut dyn Write) -> io::Result<()> {
+    report.for_each_session(&mut |s| session_block(out, s))?;
+    let sum = report.summary();
     if sum.tasks_in_manifest > 0 {
-        let _ = writeln!(
+        writeln!(
             out,
             "tasks: {} of {} started ({} in priority order); observed order: {}",
             sum.tasks_started,
@@ -118,17 +186,17 @@ pub fn human(report: &AuditReport) -> String {
             } else {
                 sum.task_order.join(" → ")
             }
-        );
+        )?;
         if let Some(tau) = sum.priority_order_tau {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "priority order vs observed order: Kendall tau {tau:.2}"
-            );
+            )?;
         }
-        out.push('\n');
+        writeln!(out)?;
     }
-    for f in &report.findings {
-        let _ = writeln!(
+    report.for_each_finding(&mut |f| {
+        writeln!(
             out,
             "{}:{}:{}: {}[{}] {}",
             f.path,
@@ -137,75 +205,130 @@ pub fn human(report: &AuditReport) -> String {
             f.severity.as_str(),
             f.rule,
             f.message
-        );
-        let at: Vec<String> = ["session_id", "timestamp"]
+        )?;
+        let at: Vec<&str> = ["session_id", "timestamp"]
             .iter()
-            .filter_map(|k| f.extra.get(*k).and_then(Value::as_str).map(str::to_string))
+            .filter_map(|k| f.extra.get(*k).and_then(Value::as_str))
             .collect();
         if !at.is_empty() {
-            let _ = writeln!(out, "    at {}", at.join(" "));
+            writeln!(out, "    at {}", at.join(" "))?;
         }
         if let Some(help) = &f.help {
-            let _ = writeln!(out, "    help: {help}");
+            writeln!(out, "    help: {help}")?;
         }
-    }
-    for file in &report.files {
+        Ok(())
+    })?;
+    for file in report.files() {
         if let Some(err) = &file.error {
-            let _ = writeln!(out, "error: {}: {err}", file.file);
+            writeln!(out, "error: {}: {err}", file.file)?;
         }
     }
-    let _ = writeln!(
+    writeln!(
         out,
         "{} in {} ({} from {} lines in {}; {} malformed, {} ignored)",
         plural(sum.findings, "finding"),
-        plural(report.sessions.len(), "session"),
+        plural(report.session_count(), "session"),
         plural(sum.events, "event"),
         sum.lines,
         plural(sum.files, "file"),
         sum.malformed_lines,
         sum.ignored_lines,
+    )
+}
+
+/// A finding as an entry of the JSON document's `findings`.
+fn finding_json(f: &Finding) -> Value {
+    let mut obj = Map::new();
+    obj.insert("rule".into(), json!(f.rule));
+    obj.insert("severity".into(), json!(f.severity.as_str()));
+    obj.insert("message".into(), json!(f.message));
+    obj.insert(
+        "session_id".into(),
+        f.extra.get("session_id").cloned().unwrap_or(Value::Null),
     );
-    out
+    obj.insert(
+        "timestamp".into(),
+        f.extra.get("timestamp").cloned().unwrap_or(Value::Null),
+    );
+    obj.insert("file".into(), json!(f.path));
+    obj.insert("line".into(), json!(f.start.line));
+    if let Some(help) = &f.help {
+        obj.insert("help".into(), json!(help));
+    }
+    for (k, v) in &f.extra {
+        if k != "session_id" && k != "timestamp" {
+            obj.insert(k.clone(), v.clone());
+        }
+    }
+    Value::Object(obj)
 }
 
 pub fn json(report: &AuditReport) -> String {
-    let findings: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| {
-            let mut obj = Map::new();
-            obj.insert("rule".into(), json!(f.rule));
-            obj.insert("severity".into(), json!(f.severity.as_str()));
-            obj.insert("message".into(), json!(f.message));
-            obj.insert(
-                "session_id".into(),
-                f.extra.get("session_id").cloned().unwrap_or(Value::Null),
-            );
-            obj.insert(
-                "timestamp".into(),
-                f.extra.get("timestamp").cloned().unwrap_or(Value::Null),
-            );
-            obj.insert("file".into(), json!(f.path));
-            obj.insert("line".into(), json!(f.start.line));
-            if let Some(help) = &f.help {
-                obj.insert("help".into(), json!(help));
+    let mut out = Vec::new();
+    // Writing to memory cannot fail.
+    let _ = write_json(report, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `value` pretty-printed as `serde_json::to_string_pretty` would print it
+/// `indent` spaces deep in a document (its first line is not indented).
+/// JSON text has line breaks only between tokens, so indenting each line
+/// is exact.
+pub fn write_pretty_at(
+    out: &mut dyn Write,
+    value: &impl Serialize,
+    indent: usize,
+) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(io::Error::other)?;
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.write_all(b"\n")?;
+            for _ in 0..indent {
+                out.write_all(b" ")?;
             }
-            for (k, v) in &f.extra {
-                if k != "session_id" && k != "timestamp" {
-                    obj.insert(k.clone(), v.clone());
-                }
-            }
-            Value::Object(obj)
-        })
-        .collect();
-    let doc = json!({
-        "version": 1,
-        "sessions": report.sessions,
-        "files": report.files,
-        "findings": findings,
-        "summary": report.summary,
-    });
-    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());
-    out.push('\n');
-    out
+        }
+        out.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Writes one item (of a streamed array).
+pub type WriteItem<'a, T> = dyn FnMut(&T) -> io::Result<()> + 'a;
+
+/// Calls the function it is given once per item, in order.
+pub type EachItem<'a, T> = dyn FnMut(&mut WriteItem<'_, T>) -> io::Result<()> + 'a;
+
+/// One array of the document (two spaces deep), its items written by
+/// `items` through the function it is given.
+fn write_array(out: &mut dyn Write, items: &mut EachItem<'_, Value>) -> io::Result<()> {
+    let mut first = true;
+    items(&mut |item| {
+        out.write_all(if first { b"[\n    " } else { b",\n    " })?;
+        first = false;
+        write_pretty_at(out, item, 4)
+    })?;
+    out.write_all(if first { b"[]" } else { b"\n  ]" })
+}
+
+/// The versioned JSON document (see README), written as it goes: the same
+/// bytes as pretty-printing it whole.
+pub fn write_json(report: &dyn AuditOutput, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(b"{\n  \"version\": 1,\n  \"sessions\": ")?;
+    write_array(out, &mut |item| {
+        report.for_each_session(&mut |s| item(&serde_json::to_value(s).map_err(io::Error::other)?))
+    })?;
+    out.write_all(b",\n  \"files\": ")?;
+    write_array(out, &mut |item| {
+        report
+            .files()
+            .iter()
+            .try_for_each(|f| item(&serde_json::to_value(f).map_err(io::Error::other)?))
+    })?;
+    out.write_all(b",\n  \"findings\": ")?;
+    write_array(out, &mut |item| {
+        report.for_each_finding(&mut |f| item(&finding_json(f)))
+    })?;
+    out.write_all(b",\n  \"summary\": ")?;
+    write_pretty_at(out, report.summary(), 2)?;
+    out.write_all(b"\n}\n")
 }

@@ -3,10 +3,12 @@
 
 use crate::audit::event::EventKind;
 use crate::audit::policy::AuditPolicy;
+use crate::audit::store::FindingStore;
 use crate::audit::tasks;
 use crate::audit::time::format_ms;
 use crate::audit::timeline::{Session, TelemetryFile, Timeline};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Position, Severity};
+use crate::settings::Selection;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -86,12 +88,44 @@ pub struct AuditReport {
 }
 
 impl AuditReport {
-    pub fn build(timeline: Timeline, mut findings: Vec<Finding>, policy: &AuditPolicy) -> Self {
-        findings.sort_by(|a, b| {
-            (file_index(&timeline.files, &a.path), a.start.line, a.rule)
-                .cmp(&(file_index(&timeline.files, &b.path), b.start.line, b.rule))
-                .then_with(|| a.message.cmp(&b.message))
-        });
+    /// Exit code 1 when a finding is at or above `threshold`, or a file
+    /// could not be read; else 0.
+    pub fn exit_code(&self, threshold: Severity) -> i32 {
+        let found = self.findings.iter().any(|f| f.severity >= threshold);
+        i32::from(found || self.summary.unreadable_files > 0)
+    }
+}
+
+/// An audit that ran, before its report is built: the findings wait in a
+/// store (sorted), session summaries are made one at a time from the
+/// timeline's aggregates. Printers read it through [`AuditOutput`] as
+/// they read an [`AuditReport`].
+#[derive(Debug)]
+pub struct AuditRun {
+    /// Sessions and files; the sessions' events are dropped once the rules
+    /// ran (the summaries need only the aggregates).
+    timeline: Timeline,
+    findings: FindingStore,
+    /// (findings, constraint violations) per session.
+    per_session: Vec<(usize, usize)>,
+    /// Manifest tasks in the order of their first writes, per session.
+    tasks_started: Vec<Vec<String>>,
+    /// The severity each rule reports at.
+    severities: BTreeMap<&'static str, Severity>,
+    pub files: Vec<FileSummary>,
+    pub summary: AuditSummary,
+}
+
+impl AuditRun {
+    pub fn new(
+        timeline: Timeline,
+        findings: FindingStore,
+        per_session: Vec<(usize, usize)>,
+        tasks_started: Vec<Vec<String>>,
+        starts: &[tasks::TaskStart],
+        policy: &AuditPolicy,
+        selection: &Selection,
+    ) -> AuditRun {
         let mut malformed_per_file = vec![0usize; timeline.files.len()];
         for e in &timeline.parse_errors {
             if let Some(n) = malformed_per_file.get_mut(e.file as usize) {
@@ -111,27 +145,6 @@ impl AuditReport {
                 error: f.io_error.clone(),
             })
             .collect();
-        // (findings, constraint violations) per session id.
-        let mut per_session: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-        for f in &findings {
-            if let Some(id) = f.extra.get("session_id").and_then(|v| v.as_str()) {
-                let entry = per_session.entry(id).or_default();
-                entry.0 += 1;
-                if VIOLATION_RULES.contains(&f.rule) {
-                    entry.1 += 1;
-                }
-            }
-        }
-        let sessions: Vec<SessionSummary> = timeline
-            .sessions
-            .iter()
-            .map(|s| {
-                let counts = per_session.get(s.id.as_ref()).copied().unwrap_or_default();
-                session_summary(s, &timeline.files, counts)
-            })
-            .collect();
-
-        let starts = tasks::starts(&timeline, &policy.tasks);
         let mut in_order = 0;
         for (i, start) in starts.iter().enumerate() {
             let me = &policy.tasks[start.task];
@@ -148,8 +161,14 @@ impl AuditReport {
             .map(|s| (policy.tasks[s.task].priority as f64, s.ts as f64))
             .collect();
         let mut by_rule = BTreeMap::new();
-        for f in &findings {
-            *by_rule.entry(f.rule.to_string()).or_default() += 1;
+        let mut severities = BTreeMap::new();
+        for k in findings.keys() {
+            *by_rule.entry(k.rule.id.to_string()).or_default() += 1;
+            severities.entry(k.rule.id).or_insert_with(|| {
+                selection
+                    .severity(k.rule.id)
+                    .unwrap_or(k.rule.default_severity)
+            });
         }
         let summary = AuditSummary {
             files: timeline.files.len(),
@@ -175,33 +194,163 @@ impl AuditReport {
                 .map(|s| policy.tasks[s.task].id.clone())
                 .collect(),
         };
-        AuditReport {
+        AuditRun {
+            timeline,
             findings,
-            sessions,
+            per_session,
+            tasks_started,
+            severities,
             files,
             summary,
         }
     }
 
-    /// Exit code 1 when a finding is at or above `threshold`, or a file
-    /// could not be read; else 0.
-    pub fn exit_code(&self, threshold: Severity) -> i32 {
-        let found = self.findings.iter().any(|f| f.severity >= threshold);
+    /// Exit code 1 when a finding is at or above `threshold` (`None`: never),
+    /// or a file could not be read; else 0.
+    pub fn exit_code(&self, threshold: Option<Severity>) -> i32 {
+        let found = threshold.is_some_and(|t| self.severities.values().any(|&s| s >= t));
         i32::from(found || self.summary.unreadable_files > 0)
+    }
+
+    /// The name of file `index` as given (empty when there is none).
+    pub fn file_name(&self, index: u32) -> &str {
+        self.timeline
+            .files
+            .get(index as usize)
+            .map_or("", |f| f.name.as_str())
+    }
+
+    /// The files read, in report order.
+    pub fn telemetry_files(&self) -> &[TelemetryFile] {
+        &self.timeline.files
+    }
+
+    /// The summary of session `i`.
+    pub fn session(&self, i: usize) -> Option<SessionSummary> {
+        let s = self.timeline.sessions.get(i)?;
+        let counts = self.per_session.get(i).copied().unwrap_or_default();
+        let tasks = self.tasks_started.get(i).cloned().unwrap_or_default();
+        Some(session_summary(s, &self.timeline.files, counts, tasks))
+    }
+
+    pub fn session_count(&self) -> usize {
+        self.timeline.sessions.len()
+    }
+
+    pub fn finding_count(&self) -> usize {
+        self.findings.len()
+    }
+
+    /// The distinct rules of the findings, in the order they first appear.
+    pub fn finding_rules(&self) -> Vec<&'static str> {
+        let mut seen: Vec<&'static str> = Vec::new();
+        for k in self.findings.keys() {
+            if !seen.contains(&k.rule.id) {
+                seen.push(k.rule.id);
+            }
+        }
+        seen
+    }
+
+    /// Every finding in report order, with its file's rank.
+    pub fn for_each_finding(
+        &self,
+        mut f: impl FnMut(u32, Finding) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        self.findings.for_each(|key, r| {
+            let path = self.file_name(r.file).to_string();
+            f(key.file, self.finding(r, path))
+        })
+    }
+
+    /// Every finding in the order of a check report (`Report::finish`): by
+    /// `paths[file]` (the path shown for each file), line and rule, else
+    /// in report order; with that path.
+    pub fn for_each_finding_by_path(
+        &self,
+        paths: &[String],
+        mut f: impl FnMut(Finding) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let keys = self.findings.keys();
+        let path = |file: u32| paths.get(file as usize).map_or("", String::as_str);
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        // Stable: ties keep report order, as `Report::finish` does.
+        order.sort_by(|&a, &b| {
+            let (a, b) = (&keys[a], &keys[b]);
+            (path(a.file), a.line, a.rule.id).cmp(&(path(b.file), b.line, b.rule.id))
+        });
+        self.findings.for_each_in(order, |key, r| {
+            f(self.finding(r, path(key.file).to_string()))
+        })
+    }
+
+    fn finding(&self, r: crate::audit::store::Record, path: String) -> Finding {
+        let severity = self
+            .severities
+            .get(r.rule.id)
+            .copied()
+            .unwrap_or(r.rule.default_severity);
+        Finding {
+            rule: r.rule.id,
+            severity,
+            path,
+            span: r.offset as usize..(r.offset as usize + r.line_chars as usize),
+            start: Position {
+                line: r.line,
+                column: 1,
+            },
+            end: Position {
+                line: r.line,
+                column: r.line_chars + 1,
+            },
+            message: r.message,
+            help: r.help,
+            scope_lines: None,
+            extra: r.extra,
+        }
+    }
+
+    /// The whole report in memory.
+    pub fn into_report(self) -> AuditReport {
+        let sessions = (0..self.session_count())
+            .filter_map(|i| self.session(i))
+            .collect();
+        let mut findings = Vec::with_capacity(self.finding_count());
+        // Read errors of the temporary file (the disk filled up): the
+        // report lists the findings that could be read.
+        let _ = self.for_each_finding(|_, f| {
+            findings.push(f);
+            Ok(())
+        });
+        AuditReport {
+            findings,
+            sessions,
+            files: self.files,
+            summary: self.summary,
+        }
     }
 }
 
-fn file_index(files: &[TelemetryFile], name: &str) -> usize {
-    files
-        .iter()
-        .position(|f| f.name == name)
-        .unwrap_or(usize::MAX)
+/// Manifest tasks in the order of their first writes in `session`.
+pub fn tasks_started(session: &Session) -> Vec<String> {
+    let mut tasks_started: Vec<String> = Vec::new();
+    for ev in &session.events {
+        if ev.kind == EventKind::Write {
+            if let Some(task) = &ev.task {
+                if !tasks_started.iter().any(|t| t.as_str() == task.as_ref()) {
+                    tasks_started.push(task.to_string());
+                }
+            }
+        }
+    }
+    tasks_started
 }
 
 fn session_summary(
     session: &Session,
     files: &[TelemetryFile],
     (findings, violations): (usize, usize),
+    tasks_started: Vec<String>,
 ) -> SessionSummary {
     let agg = &session.agg;
     let mut by_kind: BTreeMap<&'static str, usize> = BTreeMap::new();
@@ -221,16 +370,6 @@ fn session_summary(
     let activity: Vec<u32> = (0..hours as i64)
         .map(|h| agg.tool_calls_in_hour(start_hour + h))
         .collect();
-    let mut tasks_started: Vec<String> = Vec::new();
-    for ev in &session.events {
-        if ev.kind == EventKind::Write {
-            if let Some(task) = &ev.task {
-                if !tasks_started.iter().any(|t| t.as_str() == task.as_ref()) {
-                    tasks_started.push(task.to_string());
-                }
-            }
-        }
-    }
     let count = |k: EventKind| by_kind.get(k.as_str()).copied().unwrap_or(0);
     SessionSummary {
         id: session.id.to_string(),

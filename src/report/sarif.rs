@@ -24,6 +24,7 @@ use serde_sarif::sarif::{
 };
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
+use std::io::{self, Write};
 
 /// The final OASIS schema as published on SchemaStore (Multitool SARIF1011
 /// accepts this one).
@@ -51,23 +52,14 @@ pub fn render(report: &Report, options: &SarifOptions<'_>) -> String {
 
 /// The SARIF log as typed values (tests inspect it without re-parsing).
 pub fn build(report: &Report, options: &SarifOptions<'_>) -> Sarif {
-    let mut descriptors: Vec<ReportingDescriptor> =
-        options.rules.iter().map(|m| descriptor(m)).collect();
-    let mut index: HashMap<String, usize> = options
-        .rules
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (m.id.to_string(), i))
-        .collect();
-    // A finding from a rule the caller did not list still gets a descriptor,
-    // so `ruleIndex` always points somewhere valid.
-    for f in report.findings.iter().chain(&report.suppressed) {
-        if !index.contains_key(f.rule) {
-            index.insert(f.rule.to_string(), descriptors.len());
-            descriptors.push(unknown_descriptor(f.rule));
-        }
-    }
-
+    let (descriptors, index) = descriptors(
+        options,
+        report
+            .findings
+            .iter()
+            .chain(&report.suppressed)
+            .map(|f| f.rule),
+    );
     let rule_index = |f: &Finding| index.get(f.rule).copied().unwrap_or(0);
     let mut results: Vec<SarifResult> = report
         .findings
@@ -92,7 +84,81 @@ pub fn build(report: &Report, options: &SarifOptions<'_>) -> Sarif {
                 r
             }),
     );
+    assemble(descriptors, results, options)
+}
 
+/// `render` for a report of findings only (no suppressed findings, no
+/// file texts: an audit's), written as the findings come so that they are
+/// never all in memory: the same bytes. `rules_seen` are the findings'
+/// rules in the order they first appear; `findings` calls the function it
+/// is given once per finding, in report order.
+pub fn write_findings(
+    out: &mut dyn Write,
+    options: &SarifOptions<'_>,
+    rules_seen: &[&str],
+    findings: &mut crate::audit::print::EachItem<'_, Finding>,
+) -> io::Result<()> {
+    let (descriptors, index) = descriptors(options, rules_seen.iter().copied());
+    let log = assemble(descriptors, Vec::new(), options);
+    let text = serde_json::to_string_pretty(&log).map_err(io::Error::other)?;
+    // The run's (empty) results, where the results are written.
+    const EMPTY: &str = "\n      \"results\": []";
+    let at = text
+        .find(EMPTY)
+        .ok_or_else(|| io::Error::other("SARIF log without a results array"))?;
+    out.write_all(&text.as_bytes()[..at])?;
+    out.write_all(b"\n      \"results\": ")?;
+    let mut seen = HashMap::new();
+    let mut first = true;
+    findings(&mut |f| {
+        let fp = fingerprint(f, None, &mut seen);
+        let r = result(f, index.get(f.rule).copied().unwrap_or(0), fp);
+        let item = serde_json::to_string_pretty(&r).map_err(io::Error::other)?;
+        out.write_all(if first {
+            b"[\n        "
+        } else {
+            b",\n        "
+        })?;
+        first = false;
+        // JSON text breaks lines only between tokens: indenting each line
+        // gives what pretty-printing the whole log gives.
+        out.write_all(item.replace('\n', "\n        ").as_bytes())
+    })?;
+    out.write_all(if first { b"[]" } else { b"\n      ]" })?;
+    out.write_all(&text.as_bytes()[at + EMPTY.len()..])?;
+    out.write_all(b"\n")
+}
+
+/// A descriptor for every rule of the run, then for every other rule in
+/// `finding_rules` (so that `ruleIndex` always points somewhere valid),
+/// with the index of each rule id.
+fn descriptors<'r>(
+    options: &SarifOptions<'_>,
+    finding_rules: impl Iterator<Item = &'r str>,
+) -> (Vec<ReportingDescriptor>, HashMap<String, usize>) {
+    let mut descriptors: Vec<ReportingDescriptor> =
+        options.rules.iter().map(|m| descriptor(m)).collect();
+    let mut index: HashMap<String, usize> = options
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.id.to_string(), i))
+        .collect();
+    for rule in finding_rules {
+        if !index.contains_key(rule) {
+            index.insert(rule.to_string(), descriptors.len());
+            descriptors.push(unknown_descriptor(rule));
+        }
+    }
+    (descriptors, index)
+}
+
+/// The log around the results.
+fn assemble(
+    descriptors: Vec<ReportingDescriptor>,
+    results: Vec<SarifResult>,
+    options: &SarifOptions<'_>,
+) -> Sarif {
     let driver = ToolComponent::builder()
         .name("agentlint")
         .version(env!("CARGO_PKG_VERSION"))
@@ -377,27 +443,34 @@ pub fn fingerprints(report: &Report) -> Vec<String> {
 
 /// Fingerprints of `findings`, with the file texts of `report`.
 fn fingerprints_of(findings: &[Finding], report: &Report) -> Vec<String> {
-    let mut seen: HashMap<String, u32> = HashMap::new();
+    let mut seen = HashMap::new();
     findings
         .iter()
         .map(|f| {
-            let anchor = report
-                .sources
-                .get(&f.path)
-                .and_then(|text| line_text(text, f.start.line))
-                .map(|line| format!("line\0{}", normalize(line)))
-                .unwrap_or_else(|| format!("message\0{}", normalize(&f.message)));
-            let mut hasher = Sha256::new();
-            for part in [f.rule, "\0", &f.path, "\0", &anchor] {
-                hasher.update(part.as_bytes());
-            }
-            let digest = hasher.finalize();
-            let hash: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-            let n = seen.entry(hash.clone()).or_insert(0);
-            *n += 1;
-            format!("{hash}:{n}")
+            let source = report.sources.get(&f.path).map(|text| &**text);
+            fingerprint(f, source, &mut seen)
         })
         .collect()
+}
+
+/// The fingerprint of the next finding, `source` being its file's text;
+/// `seen` counts the earlier findings of each hash.
+fn fingerprint(f: &Finding, source: Option<&str>, seen: &mut HashMap<[u8; 8], u32>) -> String {
+    let anchor = source
+        .and_then(|text| line_text(text, f.start.line))
+        .map(|line| format!("line\0{}", normalize(line)))
+        .unwrap_or_else(|| format!("message\0{}", normalize(&f.message)));
+    let mut hasher = Sha256::new();
+    for part in [f.rule, "\0", &f.path, "\0", &anchor] {
+        hasher.update(part.as_bytes());
+    }
+    let digest = hasher.finalize();
+    let mut key = [0u8; 8];
+    key.copy_from_slice(&digest[..8]);
+    let hash: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    let n = seen.entry(key).or_insert(0);
+    *n += 1;
+    format!("{hash}:{n}")
 }
 
 #[cfg(test)]

@@ -73,9 +73,29 @@ pub struct FileRead {
     pub io_error: Option<String>,
     /// Read folding (`read_all_folded`): each session's aggregates, while
     /// `sessions` holds only the events rules look at one by one.
-    pub folded: Option<BTreeMap<Arc<str>, SessionAgg>>,
+    /// Boxed: the aggregates are moved from map to map, by the thousand.
+    pub folded: Option<BTreeMap<Arc<str>, Box<SessionAgg>>>,
     /// Folding could not stay exact (see `fold`): read again in full.
     pub uncertain: bool,
+}
+
+/// A session as a sink collects it: id, kept events, aggregates (when
+/// folding).
+type SinkSession = (Arc<str>, Vec<Event>, Option<Box<SessionAgg>>);
+
+impl FileRead {
+    /// Makes this the read of file `file` (a read of some files only,
+    /// joined to a read of all).
+    pub fn renumber(&mut self, file: u32) {
+        for events in self.sessions.values_mut() {
+            for e in events {
+                e.file = file;
+            }
+        }
+        for e in &mut self.errors {
+            e.file = file;
+        }
+    }
 }
 
 /// Lists the telemetry files of the inputs: files as given, every
@@ -302,7 +322,15 @@ fn plan_parts(
         // The session id and cwd come from the first lines.
         return None;
     }
-    let k = (max_parts as u64).min(size / split_min).max(2);
+    // Folding: parts of at most PART_MAX, whatever the number of threads,
+    // so that what a part holds while it is read (Claude Code's dedupe
+    // keys) does not follow the size of the file.
+    let parts = if at_sessions {
+        (max_parts as u64).max(size.div_ceil(PART_MAX))
+    } else {
+        max_parts as u64
+    };
+    let k = parts.min(size / split_min).max(2);
     let mut cuts = vec![0u64];
     let mut skip = Vec::new();
     for j in 1..k {
@@ -351,6 +379,10 @@ fn plan_parts(
             .collect(),
     )
 }
+
+/// The largest part a folding read cuts a file into (when it can cut
+/// between sessions).
+const PART_MAX: u64 = 256 << 20;
 
 /// How far past a planned cut a folding read looks for a session change.
 const SESSION_CUT_SCAN: u64 = 8 << 20;
@@ -537,7 +569,8 @@ fn read_part(
         .map(|(id, mut events, agg)| {
             // Growth slack is memory for nothing from here on.
             events.shrink_to_fit();
-            if let (Some(map), Some(agg)) = (folded.as_mut(), agg) {
+            if let (Some(map), Some(mut agg)) = (folded.as_mut(), agg) {
+                agg.done_reading();
                 map.insert(id.clone(), agg);
             }
             (id, events)
@@ -832,7 +865,7 @@ pub struct Sink<'p> {
     path_key: String,
     /// `fold::keep` of shell events by command text.
     shell_keep: HashMap<Box<str>, bool>,
-    sessions: Vec<(Arc<str>, Vec<Event>, Option<SessionAgg>)>,
+    sessions: Vec<SinkSession>,
     /// Folding: aggregates for every event, events kept only when a rule
     /// looks at them one by one.
     fold: Option<FoldConfig>,
@@ -994,7 +1027,7 @@ impl<'p> Sink<'p> {
                 Some(&i) => i,
                 None => {
                     let id: Arc<str> = Arc::from(session);
-                    let agg = self.fold.map(SessionAgg::new);
+                    let agg = self.fold.map(|cfg| Box::new(SessionAgg::new(cfg)));
                     self.sessions.push((id.clone(), Vec::new(), agg));
                     self.session_index.insert(id, self.sessions.len() - 1);
                     self.sessions.len() - 1

@@ -52,46 +52,18 @@ impl TelemetryRule for PacingDegradation {
     fn check(&self, cx: &mut AuditContext<'_>) {
         let policy = cx.policy;
         let window = (policy.pacing_window_secs.max(1) * 1000) as i64;
-        let baseline_n = policy.pacing_baseline_windows.max(1);
         for session in &cx.timeline.sessions {
-            let (Some(first), Some(end)) = (session.start(), session.end()) else {
+            let Some(end) = session.end() else {
                 continue;
             };
-            // Windows aligned to the clock (whole hours for the default).
-            let start = first - first.rem_euclid(window);
-            let full = ((end - start) / window) as usize;
-            let tail = (end - start) % window;
-            let n = full + usize::from(tail * 2 >= window);
-            if n <= baseline_n {
-                continue;
-            }
             let agg = &session.agg;
-            let start_index = start.div_euclid(window);
-            let counts: Vec<u32> = (0..n as i64)
-                .map(|i| agg.tool_calls_in_window(start_index + i))
-                .collect();
-            let mut early: Vec<u32> = counts[..baseline_n].to_vec();
-            early.sort_unstable();
-            let median = if baseline_n % 2 == 1 {
-                early[baseline_n / 2] as f64
-            } else {
-                (early[baseline_n / 2 - 1] + early[baseline_n / 2]) as f64 / 2.0
-            };
-            if median <= 0.0 {
+            let Some(pacing) = agg.pacing(policy.pacing_baseline_windows, policy.pacing_fraction)
+            else {
                 continue;
-            }
-            let threshold = median * policy.pacing_fraction;
-            let mut i = baseline_n;
-            while i < n {
-                if (counts[i] as f64) >= threshold {
-                    i += 1;
-                    continue;
-                }
-                let first = i;
-                while i < n && (counts[i] as f64) < threshold {
-                    i += 1;
-                }
-                let last = i - 1;
+            };
+            let (start, start_index, median) = (pacing.start, pacing.start_index, pacing.median);
+            let counts = &pacing.counts;
+            for &(first, last) in &pacing.slumps {
                 let w_start = start + first as i64 * window;
                 let w_end = (start + (last as i64 + 1) * window).min(end);
                 let stretch = &counts[first..=last];
