@@ -1,7 +1,11 @@
 //! What each subcommand does: resolve settings, select the change, run the
 //! engine, print. Returns the process exit code.
 
-use crate::change::{self, git::Repo, unidiff, ChangeSet, Mode};
+use crate::change::{
+    self,
+    git::{Repo, SinceRun},
+    unidiff, ChangeSet, Mode,
+};
 use crate::cli::{AuditArgs, CheckArgs, ColorChoice, Format, InstallHookArgs, TelemetryFormatArg};
 use crate::config::resolve::{self, Overrides};
 use crate::engine;
@@ -14,8 +18,10 @@ use std::path::{Component, Path, PathBuf};
 pub fn check(args: &CheckArgs) -> Result<i32> {
     let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
     // Selecting the change (git, the critical path) does not depend on the
-    // settings: the configuration and the rules load on another thread. A
-    // settings error is still the one reported first.
+    // settings: git's processes start first, then the configuration and the
+    // rules load beside them. A settings error is still the one reported
+    // first.
+    let started = start_change(args, &cwd);
     let (settings, changes) = std::thread::scope(|scope| {
         let settings = scope.spawn(|| {
             let overrides = Overrides::from_flags(
@@ -26,7 +32,10 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             );
             resolve::settings(&cwd, &overrides)
         });
-        let changes = select_change(args, &cwd);
+        let changes = started.and_then(|started| match started {
+            StartedChange::Since(run) => run.finish(),
+            StartedChange::Later => select_change(args, &cwd),
+        });
         let settings = settings.join().unwrap_or_else(|_| {
             Err(Error::usage(
                 "loading the settings failed unexpectedly",
@@ -134,6 +143,32 @@ fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
     }
 }
 
+/// The change selection, started: with `--since` (or no mode), git runs
+/// already; the other modes select when asked.
+enum StartedChange {
+    Since(SinceRun),
+    Later,
+}
+
+fn start_change(args: &CheckArgs, cwd: &Path) -> Result<StartedChange> {
+    let sel = &args.selection;
+    if sel.all || sel.diff.is_some() || sel.staged {
+        return Ok(StartedChange::Later);
+    }
+    let repo = Repo::discover(cwd)?;
+    let reference = match &sel.since {
+        Some(r) => r.clone(),
+        None => repo.default_branch()?.ok_or_else(|| {
+            Error::usage(
+                "no default branch to compare with (no origin/HEAD, main or master)",
+                Some("pass one of `--since REF`, `--staged`, `--diff FILE` or `--all`".to_string()),
+            )
+        })?,
+    };
+    Ok(StartedChange::Since(repo.start_since(&reference)?))
+}
+
+/// Selects a change that is not `--since`'s.
 fn select_change(args: &CheckArgs, cwd: &Path) -> Result<ChangeSet> {
     let sel = &args.selection;
     if sel.all {
@@ -144,20 +179,7 @@ fn select_change(args: &CheckArgs, cwd: &Path) -> Result<ChangeSet> {
     if let Some(diff_path) = &sel.diff {
         return from_diff(diff_path, cwd);
     }
-    let repo = Repo::discover(cwd)?;
-    if sel.staged {
-        return repo.staged();
-    }
-    let reference = match &sel.since {
-        Some(r) => r.clone(),
-        None => repo.default_branch()?.ok_or_else(|| {
-            Error::usage(
-                "no default branch to compare with (no origin/HEAD, main or master)",
-                Some("pass one of `--since REF`, `--staged`, `--diff FILE` or `--all`".to_string()),
-            )
-        })?,
-    };
-    repo.since(&reference)
+    Repo::discover(cwd)?.staged()
 }
 
 fn from_diff(diff_path: &Path, cwd: &Path) -> Result<ChangeSet> {

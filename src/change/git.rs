@@ -285,7 +285,13 @@ impl Repo {
     /// alongside); the changed lines are computed here (`linediff`). A
     /// patch from git would cost more than both: git hashes every edited
     /// working-tree file for its `index` line and diffs one file at a time.
-    pub fn since(mut self, reference: &str) -> Result<ChangeSet> {
+    pub fn since(self, reference: &str) -> Result<ChangeSet> {
+        self.start_since(reference)?.finish()
+    }
+
+    /// Starts `since`: git runs while the caller does other work (loading
+    /// the settings); `SinceRun::finish` collects the change.
+    pub fn start_since(mut self, reference: &str) -> Result<SinceRun> {
         check_revision(reference)?;
         // The configured filters must be known (and emptied) before git
         // compares the working tree. Ask git for them only when its
@@ -308,21 +314,95 @@ impl Repo {
         let mut ls_files = self.command();
         ls_files.args(["ls-files", "--others", "--exclude-standard", "-z", "--"]);
         let untracked = spawn(ls_files, "ls-files")?;
+        Ok(SinceRun {
+            repo: self,
+            reference: reference.to_string(),
+            diff,
+            blobs,
+            untracked,
+        })
+    }
+    /// `git diff --raw` from `revision` (and its options) to the working
+    /// tree.
+    fn raw_diff_command(&self, revision: &[&str]) -> Command {
+        let mut cmd = self.command();
+        cmd.args(DIFF).args(["--raw", "-z", "--no-abbrev"]);
+        cmd.args(revision).arg("--");
+        cmd
+    }
+
+    /// The index against HEAD, with the staged blobs' contents.
+    pub fn staged(self) -> Result<ChangeSet> {
+        let mut cmd = self.command();
+        Self::diff_args(&mut cmd);
+        cmd.args(["--cached", "--"]);
+        let diff = run(cmd, "diff --cached")?;
+        let parsed: Vec<DiffFile> = unidiff::parse(&diff);
+        let wanted: Vec<String> = parsed
+            .iter()
+            .filter(|d| {
+                matches!(
+                    d.file.status,
+                    Status::Added | Status::Modified | Status::Renamed
+                )
+            })
+            .filter_map(|d| d.new_oid.clone())
+            .collect();
+        let mut blobs = BlobReader::spawn(&self)?.read(&wanted)?;
+        let files = parsed
+            .into_iter()
+            .map(|d| {
+                let mut file = d.file;
+                file.content = match d.new_oid.and_then(|oid| blobs.remove(&oid)) {
+                    Some(bytes) => Content::Bytes(Arc::new(bytes)),
+                    None => Content::None,
+                };
+                file
+            })
+            .collect();
+        Ok(ChangeSet {
+            root: self.root,
+            mode: Mode::Staged,
+            files,
+            notices: Vec::new(),
+        })
+    }
+}
+
+/// `Repo::since` under way: git's processes are running.
+pub struct SinceRun {
+    repo: Repo,
+    reference: String,
+    diff: Child,
+    blobs: BlobReader,
+    untracked: Child,
+}
+
+impl SinceRun {
+    /// Waits for git and computes the changed lines.
+    pub fn finish(self) -> Result<ChangeSet> {
+        let SinceRun {
+            repo,
+            reference,
+            diff,
+            blobs,
+            untracked,
+        } = self;
         let raw = match finish(diff, "diff") {
             Ok(raw) => raw,
             // No single merge-base (a missing ref, a shallow clone, or a
             // criss-cross history git refuses to pick from): ask merge-base,
             // which explains or picks one.
             Err(_) => {
-                let base = self.merge_base(reference)?;
-                run(self.raw_diff_command(&[base.as_str()]), "diff")?
+                let base = repo.merge_base(&reference)?;
+                run(repo.raw_diff_command(&[base.as_str()]), "diff")?
             }
         };
         let untracked = finish(untracked, "ls-files")?;
         let entries = rawdiff::parse(&raw);
-        let canonical_root = crate::source::canonical(&self.root);
+        let canonical_root = crate::source::canonical(&repo.root);
         let reader = WorkTreeReader {
-            root: &self.root,
+            root: &repo.root,
             canonical_root: &canonical_root,
             allow_outside: false,
         };
@@ -376,56 +456,8 @@ impl Repo {
             files.push(file);
         }
         Ok(ChangeSet {
-            root: self.root,
-            mode: Mode::Since {
-                reference: reference.to_string(),
-            },
-            files,
-            notices: Vec::new(),
-        })
-    }
-
-    /// `git diff --raw` from `revision` (and its options) to the working
-    /// tree.
-    fn raw_diff_command(&self, revision: &[&str]) -> Command {
-        let mut cmd = self.command();
-        cmd.args(DIFF).args(["--raw", "-z", "--no-abbrev"]);
-        cmd.args(revision).arg("--");
-        cmd
-    }
-
-    /// The index against HEAD, with the staged blobs' contents.
-    pub fn staged(self) -> Result<ChangeSet> {
-        let mut cmd = self.command();
-        Self::diff_args(&mut cmd);
-        cmd.args(["--cached", "--"]);
-        let diff = run(cmd, "diff --cached")?;
-        let parsed: Vec<DiffFile> = unidiff::parse(&diff);
-        let wanted: Vec<String> = parsed
-            .iter()
-            .filter(|d| {
-                matches!(
-                    d.file.status,
-                    Status::Added | Status::Modified | Status::Renamed
-                )
-            })
-            .filter_map(|d| d.new_oid.clone())
-            .collect();
-        let mut blobs = BlobReader::spawn(&self)?.read(&wanted)?;
-        let files = parsed
-            .into_iter()
-            .map(|d| {
-                let mut file = d.file;
-                file.content = match d.new_oid.and_then(|oid| blobs.remove(&oid)) {
-                    Some(bytes) => Content::Bytes(Arc::new(bytes)),
-                    None => Content::None,
-                };
-                file
-            })
-            .collect();
-        Ok(ChangeSet {
-            root: self.root,
-            mode: Mode::Staged,
+            root: repo.root,
+            mode: Mode::Since { reference },
             files,
             notices: Vec::new(),
         })
