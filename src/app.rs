@@ -12,38 +12,44 @@ use crate::engine;
 use crate::error::{Error, Result};
 use crate::report::{compact, github, human, json, sarif, statistics};
 use crate::rules::declarative;
+use rayon::prelude::*;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
 pub fn check(args: &CheckArgs) -> Result<i32> {
     let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
     // Selecting the change (git, the critical path) does not depend on the
-    // settings: git's processes start first, then the configuration and the
-    // rules load beside them. A settings error is still the one reported
-    // first.
+    // settings: with `--since`, git's processes start first and the
+    // configuration and the rules load while they run; otherwise the
+    // selection runs on a thread beside the loading. A settings error is
+    // still the one reported first.
     let started = start_change(args, &cwd);
-    let (settings, changes) = std::thread::scope(|scope| {
-        let settings = scope.spawn(|| {
-            let overrides = Overrides::from_flags(
-                &args.inputs,
-                &args.select,
-                &args.ignore,
-                args.rules_dir.as_deref(),
-            );
-            resolve::settings(&cwd, &overrides)
-        });
-        let changes = started.and_then(|started| match started {
-            StartedChange::Since(run) => run.finish(),
-            StartedChange::Later => select_change(args, &cwd),
-        });
-        let settings = settings.join().unwrap_or_else(|_| {
-            Err(Error::usage(
-                "loading the settings failed unexpectedly",
-                None,
-            ))
-        });
-        (settings, changes)
-    });
+    let overrides = Overrides::from_flags(
+        &args.inputs,
+        &args.select,
+        &args.ignore,
+        args.rules_dir.as_deref(),
+    );
+    let (settings, pending) = match started {
+        Ok(StartedChange::Later) => std::thread::scope(|scope| {
+            let changes = scope.spawn(|| select_change(args, &cwd));
+            let settings = resolve::settings(&cwd, &overrides);
+            let changes = changes.join().unwrap_or_else(|_| {
+                Err(Error::usage(
+                    "selecting the change failed unexpectedly",
+                    None,
+                ))
+            });
+            (settings, Pending::Selected(changes))
+        }),
+        Ok(StartedChange::Since(run)) => {
+            (resolve::settings(&cwd, &overrides), Pending::Running(run))
+        }
+        Err(e) => (
+            resolve::settings(&cwd, &overrides),
+            Pending::Selected(Err(e)),
+        ),
+    };
     let settings = settings?;
     if args.sarif_category.is_some() && args.format != Format::Sarif {
         return Err(Error::usage(
@@ -51,25 +57,63 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             Some("add `--format sarif`, or drop `--sarif-category`".to_string()),
         ));
     }
-    let mut changes = changes?;
+    let prefixes = |root: &Path| -> Vec<String> {
+        args.paths
+            .iter()
+            .map(|p| root_relative(root, &cwd, p))
+            .collect()
+    };
+    // `--since` checks each file as soon as its changed lines are known;
+    // files the configuration or the PATHs leave out are not checked.
+    let (mut changes, mut results) = match pending {
+        Pending::Selected(changes) => {
+            let changes = changes?;
+            let results = changes.files.iter().map(|_| None).collect();
+            (changes, results)
+        }
+        Pending::Running(run) => {
+            let checker = engine::Checker::new(&settings, run.root(), false);
+            let under = prefixes(run.root());
+            run.finish_with(|file| {
+                (settings.includes(&file.path) && file.is_under(&under))
+                    .then(|| checker.check(file))
+            })?
+        }
+    };
     let before = changes.files.len();
-    changes.files.retain(|f| settings.includes(&f.path));
-    let excluded = before - changes.files.len();
+    let included: Vec<bool> = changes
+        .files
+        .iter()
+        .map(|f| settings.includes(&f.path))
+        .collect();
+    let under = prefixes(&changes.root);
+    let kept: Vec<bool> = changes
+        .files
+        .iter()
+        .zip(&included)
+        .map(|(f, &included)| included && (matches!(changes.mode, Mode::All) || f.is_under(&under)))
+        .collect();
+    let excluded = before - included.iter().filter(|&&i| i).count();
     if excluded > 0 {
         changes.notices.push(format!(
             "{excluded} changed file{} left out by `include`/`exclude` in the configuration",
             if excluded == 1 { "" } else { "s" }
         ));
     }
-    if !matches!(changes.mode, Mode::All) {
-        let prefixes = args
-            .paths
-            .iter()
-            .map(|p| root_relative(&changes.root, &cwd, p))
-            .collect::<Vec<_>>();
-        changes.restrict_to(&prefixes);
-    }
-    let mut report = engine::check(&changes, &settings);
+    let mut keep = kept.iter();
+    changes
+        .files
+        .retain(|_| keep.next().copied().unwrap_or(false));
+    let mut keep = kept.iter();
+    results.retain(|_| keep.next().copied().unwrap_or(false));
+    let checker = engine::Checker::new(&settings, &changes.root, changes.mode == Mode::All);
+    let results: Vec<engine::FileResult> = changes
+        .files
+        .par_iter()
+        .zip(results)
+        .map(|(file, result)| result.unwrap_or_else(|| checker.check(file)))
+        .collect();
+    let mut report = checker.report(&changes, results);
     if !args.telemetry.is_empty() {
         let audit = run_audit(&args.telemetry, args.telemetry_format, None, &settings)?;
         audit_findings_into(&mut report, audit, &changes.root, &cwd);
@@ -141,6 +185,14 @@ fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
             }
         }
     }
+}
+
+/// Where the selected change stands once the settings are loaded.
+enum Pending {
+    /// Selected (or failed).
+    Selected(Result<ChangeSet>),
+    /// `--since`: git runs; finishing checks each file as it comes.
+    Running(SinceRun),
 }
 
 /// The change selection, started: with `--since` (or no mode), git runs

@@ -379,8 +379,24 @@ pub struct SinceRun {
 }
 
 impl SinceRun {
+    /// The repository root the change's paths are relative to.
+    pub fn root(&self) -> &Path {
+        &self.repo.root
+    }
+
     /// Waits for git and computes the changed lines.
     pub fn finish(self) -> Result<ChangeSet> {
+        self.finish_with(|_| ()).map(|(changes, _)| changes)
+    }
+
+    /// `finish`, calling `each` on every changed file as soon as its
+    /// changed lines are known, on the thread pool (so checking a file
+    /// overlaps git inflating the next blob). Its results come back in the
+    /// order of `ChangeSet::files`.
+    pub fn finish_with<R: Send + Sync>(
+        self,
+        each: impl Fn(&ChangedFile) -> R + Sync,
+    ) -> Result<(ChangeSet, Vec<R>)> {
         let SinceRun {
             repo,
             reference,
@@ -413,17 +429,38 @@ impl SinceRun {
             }
         }
         let wanted: Vec<String> = by_old_oid.keys().map(|oid| oid.to_string()).collect();
-        let slots: Vec<OnceLock<ChangedFile>> = entries.iter().map(|_| OnceLock::new()).collect();
+        let untracked: Vec<ChangedFile> = untracked
+            .split(|&b| b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|path| {
+                let mut file =
+                    ChangedFile::new(String::from_utf8_lossy(path).into_owned(), Status::Added);
+                file.lines = ChangedLines::All;
+                file
+            })
+            .collect();
+        let slots: Vec<OnceLock<(ChangedFile, R)>> =
+            entries.iter().map(|_| OnceLock::new()).collect();
+        let untracked_results: Vec<OnceLock<R>> =
+            untracked.iter().map(|_| OnceLock::new()).collect();
         // Each file is diffed on the thread pool as soon as its merge-base
         // blob arrives, while git inflates the next one.
+        let each = &each;
         let read = rayon::in_place_scope(|scope| {
             let (entries, slots, reader) = (&entries, &slots, &reader);
             for (index, entry) in entries.iter().enumerate() {
                 if !needs_line_diff(entry) {
                     scope.spawn(move |_| {
-                        let _ = slots[index].set(changed_file(entry, None, reader));
+                        let file = changed_file(entry, None, reader);
+                        let result = each(&file);
+                        let _ = slots[index].set((file, result));
                     });
                 }
+            }
+            for (file, slot) in untracked.iter().zip(&untracked_results) {
+                scope.spawn(move |_| {
+                    let _ = slot.set(each(file));
+                });
             }
             blobs.for_each(&wanted, |oid, bytes| {
                 let Some(indices) = by_old_oid.get(oid.as_str()) else {
@@ -434,33 +471,37 @@ impl SinceRun {
                     let bytes = Arc::clone(&bytes);
                     scope.spawn(move |_| {
                         let file = changed_file(&entries[index], Some(&bytes), reader);
-                        let _ = slots[index].set(file);
+                        let result = each(&file);
+                        let _ = slots[index].set((file, result));
                     });
                 }
             })
         });
         read?;
-        let mut files: Vec<ChangedFile> = slots
+        let (mut files, mut results): (Vec<ChangedFile>, Vec<R>) = slots
             .into_iter()
             .zip(&entries)
             // A blob git could not give: the whole file counts as changed.
             .map(|(slot, entry)| {
-                slot.into_inner()
-                    .unwrap_or_else(|| changed_file(entry, None, &reader))
+                slot.into_inner().unwrap_or_else(|| {
+                    let file = changed_file(entry, None, &reader);
+                    let result = each(&file);
+                    (file, result)
+                })
             })
-            .collect();
-        for path in untracked.split(|&b| b == 0).filter(|p| !p.is_empty()) {
-            let mut file =
-                ChangedFile::new(String::from_utf8_lossy(path).into_owned(), Status::Added);
-            file.lines = ChangedLines::All;
+            .unzip();
+        for (file, slot) in untracked.into_iter().zip(untracked_results) {
+            let result = slot.into_inner().unwrap_or_else(|| each(&file));
             files.push(file);
+            results.push(result);
         }
-        Ok(ChangeSet {
+        let changes = ChangeSet {
             root: repo.root,
             mode: Mode::Since { reference },
             files,
             notices: Vec::new(),
-        })
+        };
+        Ok((changes, results))
     }
 }
 

@@ -147,6 +147,20 @@ pub struct ChangedFile {
 }
 
 impl ChangedFile {
+    /// Whether the file (or its old path) is under one of `prefixes`
+    /// (root-relative, `/`-separated; none, or an empty one, keeps all).
+    pub fn is_under(&self, prefixes: &[String]) -> bool {
+        prefixes.is_empty()
+            || prefixes.iter().any(|p| {
+                p.is_empty()
+                    || self.path == *p
+                    || self
+                        .path
+                        .starts_with(&format!("{}/", p.trim_end_matches('/')))
+                    || self.old_path.as_deref() == Some(p.as_str())
+            })
+    }
+
     pub fn new(path: String, status: Status) -> Self {
         ChangedFile {
             path,
@@ -184,16 +198,7 @@ impl ChangeSet {
     /// Keeps only files under one of `prefixes` (root-relative, `/`-separated;
     /// an empty prefix keeps everything).
     pub fn restrict_to(&mut self, prefixes: &[String]) {
-        if prefixes.is_empty() || prefixes.iter().any(|p| p.is_empty()) {
-            return;
-        }
-        self.files.retain(|f| {
-            prefixes.iter().any(|p| {
-                f.path == *p
-                    || f.path.starts_with(&format!("{}/", p.trim_end_matches('/')))
-                    || f.old_path.as_deref() == Some(p.as_str())
-            })
-        });
+        self.files.retain(|f| f.is_under(prefixes));
     }
 }
 

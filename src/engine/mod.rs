@@ -19,7 +19,9 @@ use crate::source::{looks_binary, Source, WorkTreeReader as Loader};
 use memchr::memmem::Finder;
 use query::QueryPass;
 use rayon::prelude::*;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tree_sitter::{Parser, QueryCursor};
 use walk::Dispatcher;
@@ -50,69 +52,117 @@ pub fn is_python(path: &str) -> bool {
 
 /// Runs the selected rules over a change set.
 pub fn check(changes: &ChangeSet, settings: &Settings) -> Report {
-    let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
-    let (query_rules, ast_rules): (Vec<_>, Vec<_>) = settings
-        .selection
-        .rules()
-        .filter_map(|r| match r {
-            Registered::Ast(rule) => Some(*rule),
-            _ => None,
-        })
-        .partition(|r| r.as_query().is_some());
-    // Declarative rules run in one query pass (see `query`), not the walk.
-    let queries = QueryPass::new(
-        query_rules.iter().filter_map(|&r| r.as_query()).collect(),
-        changes.mode == Mode::All,
-    );
-    let needles: Vec<Vec<u8>> = ast_rules
-        .iter()
-        .flat_map(|r| r.needles(&settings.options))
-        .collect();
-    // A rule without needles can fire anywhere: no byte-scan shortcut then.
-    let prefilter = ast_rules
-        .iter()
-        .all(|r| !r.needles(&settings.options).is_empty());
-    let finders: Vec<Finder<'_>> = needles.iter().map(Finder::new).collect();
-    let dispatcher = Dispatcher::new(&language, ast_rules);
-    let canonical_root = crate::source::canonical(&changes.root);
-    let loader = Loader {
-        root: &changes.root,
-        canonical_root: &canonical_root,
-        allow_outside: changes.mode == Mode::All,
-    };
-
+    let checker = Checker::new(settings, &changes.root, changes.mode == Mode::All);
     let results: Vec<FileResult> = changes
         .files
         .par_iter()
-        .map_init(
-            || {
+        .map(|file| checker.check(file))
+        .collect();
+    checker.report(changes, results)
+}
+
+/// The selected rules, ready to check one file at a time from any thread:
+/// `check` runs it over a whole change set, and `--since` on each file as
+/// soon as its changed lines are known.
+pub struct Checker<'s> {
+    settings: &'s Settings,
+    language: tree_sitter::Language,
+    dispatcher: Dispatcher,
+    finders: Vec<Finder<'static>>,
+    prefilter: bool,
+    queries: QueryPass,
+    root: PathBuf,
+    canonical_root: PathBuf,
+    allow_outside: bool,
+}
+
+thread_local! {
+    /// One parser and query cursor per thread, made on first use.
+    static PARSER: RefCell<Option<(Parser, QueryCursor)>> = const { RefCell::new(None) };
+}
+
+impl<'s> Checker<'s> {
+    /// `whole_files`: every line of every file counts as changed (`--all`).
+    pub fn new(settings: &'s Settings, root: &Path, whole_files: bool) -> Self {
+        let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+        let (query_rules, ast_rules): (Vec<_>, Vec<_>) = settings
+            .selection
+            .rules()
+            .filter_map(|r| match r {
+                Registered::Ast(rule) => Some(*rule),
+                _ => None,
+            })
+            .partition(|r| r.as_query().is_some());
+        // Declarative rules run in one query pass (see `query`), not the walk.
+        let queries = QueryPass::new(
+            query_rules.iter().filter_map(|&r| r.as_query()).collect(),
+            whole_files,
+        );
+        let finders: Vec<Finder<'static>> = ast_rules
+            .iter()
+            .flat_map(|r| r.needles(&settings.options))
+            .map(|needle| Finder::new(&needle).into_owned())
+            .collect();
+        // A rule without needles can fire anywhere: no byte-scan shortcut then.
+        let prefilter = ast_rules
+            .iter()
+            .all(|r| !r.needles(&settings.options).is_empty());
+        let dispatcher = Dispatcher::new(&language, ast_rules);
+        Checker {
+            settings,
+            language,
+            dispatcher,
+            finders,
+            prefilter,
+            queries,
+            root: root.to_path_buf(),
+            canonical_root: crate::source::canonical(root),
+            allow_outside: whole_files,
+        }
+    }
+
+    fn loader(&self) -> Loader<'_> {
+        Loader {
+            root: &self.root,
+            canonical_root: &self.canonical_root,
+            allow_outside: self.allow_outside,
+        }
+    }
+
+    /// Runs the AST rules over one changed file.
+    pub fn check(&self, file: &ChangedFile) -> FileResult {
+        let rules = FileRules {
+            dispatcher: &self.dispatcher,
+            finders: &self.finders,
+            prefilter: self.prefilter,
+            queries: &self.queries,
+        };
+        PARSER.with_borrow_mut(|slot| {
+            let (parser, cursor) = slot.get_or_insert_with(|| {
                 let mut parser = Parser::new();
                 // Checked by a unit test: the grammar's ABI fits this tree-sitter.
-                let _ = parser.set_language(&language);
+                let _ = parser.set_language(&self.language);
                 (parser, QueryCursor::new())
-            },
-            |(parser, cursor), file| {
-                let rules = FileRules {
-                    dispatcher: &dispatcher,
-                    finders: &finders,
-                    prefilter,
-                    queries: &queries,
-                };
-                check_file(file, &loader, parser, cursor, &rules, settings)
-            },
-        )
-        .collect();
-
-    let mut report = Report::default();
-    report.notices.extend(changes.notices.iter().cloned());
-    report.notices.extend(settings.notices.iter().cloned());
-    for result in results {
-        report.add_file(result);
+            });
+            check_file(file, &self.loader(), parser, cursor, &rules, self.settings)
+        })
     }
-    changeset::run(changes, settings, &loader, &mut report);
-    report.apply_suppressions();
-    report.finish();
-    report
+
+    /// The report of a change set whose files' results are `results` (in
+    /// the order of `changes.files`): adds the change-set rules' findings
+    /// and applies suppressions.
+    pub fn report(&self, changes: &ChangeSet, results: Vec<FileResult>) -> Report {
+        let mut report = Report::default();
+        report.notices.extend(changes.notices.iter().cloned());
+        report.notices.extend(self.settings.notices.iter().cloned());
+        for result in results {
+            report.add_file(result);
+        }
+        changeset::run(changes, self.settings, &self.loader(), &mut report);
+        report.apply_suppressions();
+        report.finish();
+        report
+    }
 }
 
 fn skipped(file: &ChangedFile, reason: SkipReason) -> FileResult {
@@ -128,7 +178,7 @@ fn skipped(file: &ChangedFile, reason: SkipReason) -> FileResult {
 /// declarative rules' query pass.
 struct FileRules<'a> {
     dispatcher: &'a Dispatcher,
-    finders: &'a [Finder<'a>],
+    finders: &'a [Finder<'static>],
     prefilter: bool,
     queries: &'a QueryPass,
 }
