@@ -75,37 +75,12 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
             let checker = engine::Checker::new(&settings, run.root(), false);
             let under = prefixes(run.root());
             run.finish_with(|file| {
-                (settings.includes(&file.path) && file.is_under(&under))
-                    .then(|| checker.check(file))
+                is_selected(file, &settings, false, &under).then(|| checker.check(file))
             })?
         }
     };
-    let before = changes.files.len();
-    let included: Vec<bool> = changes
-        .files
-        .iter()
-        .map(|f| settings.includes(&f.path))
-        .collect();
     let under = prefixes(&changes.root);
-    let kept: Vec<bool> = changes
-        .files
-        .iter()
-        .zip(&included)
-        .map(|(f, &included)| included && (matches!(changes.mode, Mode::All) || f.is_under(&under)))
-        .collect();
-    let excluded = before - included.iter().filter(|&&i| i).count();
-    if excluded > 0 {
-        changes.notices.push(format!(
-            "{excluded} changed file{} left out by `include`/`exclude` in the configuration",
-            if excluded == 1 { "" } else { "s" }
-        ));
-    }
-    let mut keep = kept.iter();
-    changes
-        .files
-        .retain(|_| keep.next().copied().unwrap_or(false));
-    let mut keep = kept.iter();
-    results.retain(|_| keep.next().copied().unwrap_or(false));
+    keep_selected(&mut changes, &mut results, &settings, &under);
     let checker = engine::Checker::new(&settings, &changes.root, changes.mode == Mode::All);
     let results: Vec<engine::FileResult> = changes
         .files
@@ -185,6 +160,51 @@ fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
             }
         }
     }
+}
+
+/// Whether `file` stays in the change: the configuration's include/exclude
+/// keep it, and (except with `--all`, whose walk already did) it is under
+/// one of the PATH arguments.
+fn is_selected(
+    file: &crate::change::ChangedFile,
+    settings: &crate::settings::Settings,
+    all: bool,
+    under: &[String],
+) -> bool {
+    settings.includes(&file.path) && (all || file.is_under(under))
+}
+
+/// Leaves out of `changes` (and of `results`, one per file) the files that
+/// are not selected, with a notice of how many the configuration left out.
+fn keep_selected<T>(
+    changes: &mut ChangeSet,
+    results: &mut Vec<T>,
+    settings: &crate::settings::Settings,
+    under: &[String],
+) {
+    let all = matches!(changes.mode, Mode::All);
+    let excluded = changes
+        .files
+        .iter()
+        .filter(|f| !settings.includes(&f.path))
+        .count();
+    if excluded > 0 {
+        changes.notices.push(format!(
+            "{excluded} changed file{} left out by `include`/`exclude` in the configuration",
+            if excluded == 1 { "" } else { "s" }
+        ));
+    }
+    let kept: Vec<bool> = changes
+        .files
+        .iter()
+        .map(|f| is_selected(f, settings, all, under))
+        .collect();
+    let mut keep = kept.iter();
+    changes
+        .files
+        .retain(|_| keep.next().copied().unwrap_or(false));
+    let mut keep = kept.iter();
+    results.retain(|_| keep.next().copied().unwrap_or(false));
 }
 
 /// Where the selected change stands once the settings are loaded.
