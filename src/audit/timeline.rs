@@ -55,14 +55,8 @@ impl Timeline {
         let mut files = Vec::with_capacity(reads.len());
         let mut merged: BTreeMap<Arc<str>, Vec<Event>> = BTreeMap::new();
         let mut parse_errors = Vec::new();
-        for read in reads {
-            files.push(TelemetryFile {
-                name: read.name,
-                format: read.format,
-                lines: read.lines,
-                ignored: read.ignored,
-                io_error: read.io_error,
-            });
+        for mut read in reads {
+            files.push(read.take_file());
             parse_errors.extend(read.errors);
             for (id, mut events) in read.sessions {
                 match merged.get_mut(&id) {
@@ -97,17 +91,11 @@ impl Timeline {
         let mut files = Vec::with_capacity(reads.len());
         let mut merged: BTreeMap<Arc<str>, (Vec<Event>, Box<SessionAgg>)> = BTreeMap::new();
         let mut parse_errors = Vec::new();
-        for read in reads {
+        for mut read in reads {
             if read.uncertain {
                 return None;
             }
-            files.push(TelemetryFile {
-                name: read.name,
-                format: read.format,
-                lines: read.lines,
-                ignored: read.ignored,
-                io_error: read.io_error,
-            });
+            files.push(read.take_file());
             parse_errors.extend(read.errors);
             let mut folded = read.folded?;
             for (id, events) in read.sessions {
@@ -184,14 +172,8 @@ impl Timeline {
         let mut whole: BTreeMap<Arc<str>, Vec<Event>> = BTreeMap::new();
         let mut sessions = Vec::new();
         for (i, folded_read) in reads.into_iter().enumerate() {
-            let read = if bad[i] { full.next()? } else { folded_read };
-            files.push(TelemetryFile {
-                name: read.name,
-                format: read.format,
-                lines: read.lines,
-                ignored: read.ignored,
-                io_error: read.io_error,
-            });
+            let mut read = if bad[i] { full.next()? } else { folded_read };
+            files.push(read.take_file());
             parse_errors.extend(read.errors);
             if bad[i] {
                 for (id, mut events) in read.sessions {

@@ -79,6 +79,20 @@ pub struct FileRead {
     pub uncertain: bool,
 }
 
+impl FileRead {
+    /// What the timeline keeps of the file itself: its name, format, counts
+    /// and read error (moved out; the events and errors stay).
+    pub fn take_file(&mut self) -> crate::audit::timeline::TelemetryFile {
+        crate::audit::timeline::TelemetryFile {
+            name: std::mem::take(&mut self.name),
+            format: self.format,
+            lines: self.lines,
+            ignored: self.ignored,
+            io_error: self.io_error.take(),
+        }
+    }
+}
+
 /// A session as a sink collects it: id, kept events, aggregates (when
 /// folding).
 type SinkSession = (Arc<str>, Vec<Event>, Option<Box<SessionAgg>>);
