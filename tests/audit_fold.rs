@@ -181,53 +181,71 @@ fn a_session_cut_in_two_is_read_again_in_full() {
 
 #[test]
 fn a_checkpoint_written_hours_late_is_read_again_in_full() {
-    // Folding answers "the first event after a checkpoint's due time" as
-    // events come; a checkpoint written after events already past its due
-    // time, or after a model output it precedes in time, cannot be folded
-    // exactly: the audit must notice and read everything again.
+    // Folding answers "the first event after a checkpoint's due time" and
+    // "the output tokens after the last checkpoint" as events come. A
+    // checkpoint written after events already past its due time, or after
+    // more later model outputs than folding keeps at hand, cannot be
+    // folded exactly: the audit must notice and read everything again. A
+    // checkpoint written after a few later outputs folds exactly.
     let dir = tempfile::tempdir().unwrap();
     let policy = policy();
     let line = |kind: &str, at: &str, extra: &str| {
         format!(r#"{{"type":"{kind}",{extra}"timestamp":"2026-03-02T{at}:00Z","session_id":"s1"}}"#)
     };
     let read = |at: &str| line("tool_call", at, r#""tool":"Read","payload":{},"#);
+    let output = |at: &str| line("model_output", at, r#""token_count":500,"#);
+    let many_outputs: Vec<String> = (0..40).map(|m| output(&format!("02:{m:02}"))).collect();
     let cases = [
         // Due at 07:00, written after the 10:00 event that answers it.
-        vec![
-            read("00:00"),
-            read("10:00"),
-            line("checkpoint", "01:00", ""),
-            read("11:00"),
-        ],
-        // The 02:00 model output counts after the 01:00 checkpoint.
-        vec![
-            read("00:00"),
-            line("model_output", "02:00", r#""token_count":500,"#),
-            line("checkpoint", "01:00", ""),
-            read("03:00"),
-        ],
+        (
+            vec![
+                read("00:00"),
+                read("10:00"),
+                line("checkpoint", "01:00", ""),
+                read("11:00"),
+            ],
+            false,
+            "\"line\": 2",
+        ),
+        // The 02:00 model output counts after the 01:00 checkpoint, and it
+        // is among the latest outputs: folds.
+        (
+            vec![
+                read("00:00"),
+                output("02:00"),
+                line("checkpoint", "01:00", ""),
+                read("03:00"),
+            ],
+            true,
+            "\"tokens_since_checkpoint\": 500",
+        ),
+        // Forty outputs after the checkpoint written before it: too many
+        // to keep at hand.
+        (
+            [
+                vec![read("00:00")],
+                many_outputs,
+                vec![line("checkpoint", "01:00", ""), read("03:00")],
+            ]
+            .concat(),
+            false,
+            "\"tokens_since_checkpoint\": 20000",
+        ),
     ];
-    for (i, lines) in cases.iter().enumerate() {
+    for (i, (lines, folds, says)) in cases.iter().enumerate() {
         let path = dir.path().join(format!("late{i}.jsonl"));
         std::fs::write(&path, lines.join("\n") + "\n").unwrap();
         let files = inputs(std::slice::from_ref(&path));
-        assert!(
-            Timeline::build_folded(read::read_all_folded(&files, &policy, None)).is_none(),
-            "case {i} must not fold"
-        );
         let expected = full(&files, &policy);
+        let folded_timeline = Timeline::build_folded(read::read_all_folded(&files, &policy, None));
+        assert_eq!(folded_timeline.is_some(), *folds, "case {i} folds: {folds}");
+        if let Some(t) = folded_timeline {
+            assert_eq!(folded(t, &policy), expected, "case {i}");
+        }
         let report =
             agentlint::audit::audit(&[Input::Path(path)], &policy, &AuditOptions::default());
         assert_eq!(print::json(&report), expected, "case {i}");
-        if i == 0 {
-            assert!(expected.contains("\"rule\": \"checkpoint-missed\""));
-            assert!(expected.contains("\"line\": 2"), "{expected}");
-        } else {
-            assert!(
-                expected.contains("\"tokens_since_checkpoint\": 500"),
-                "{expected}"
-            );
-        }
+        assert!(expected.contains(says), "case {i}: {expected}");
     }
 }
 

@@ -13,7 +13,7 @@
 
 use crate::audit::event::{Event, EventKind, SharedStr};
 use crate::audit::policy::AuditPolicy;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 
 /// Sort key of an event: time, file, line, position among the line's
 /// events.
@@ -168,6 +168,12 @@ pub struct SessionAgg {
     pub since_checkpoint: u64,
     last_checkpoint: Option<Key>,
     last_output: Option<Key>,
+    /// The latest model outputs as they came, (key, output tokens): a
+    /// checkpoint that arrives after some later outputs (lines a few
+    /// milliseconds out of order) still tells the tokens after it.
+    recent_outputs: VecDeque<(Key, u64)>,
+    /// The latest key among the outputs dropped from `recent_outputs`.
+    dropped_output: Option<Key>,
     max_ts: i64,
     start_query: Option<Query>,
     /// Sorted by `d`.
@@ -187,6 +193,10 @@ pub struct SessionAgg {
 }
 
 const HOUR_MS: i64 = 3_600_000;
+
+/// How many of the latest model outputs a session keeps (see
+/// `SessionAgg::recent_outputs`).
+const RECENT_OUTPUTS: usize = 16;
 
 /// The value at `index` of a vector sorted by index, inserted (default)
 /// when missing. Events come mostly in time order: the last slot first.
@@ -236,6 +246,8 @@ impl SessionAgg {
             since_checkpoint: 0,
             last_checkpoint: None,
             last_output: None,
+            recent_outputs: VecDeque::new(),
+            dropped_output: None,
             max_ts: i64::MIN,
             start_query: None,
             checkpoint_queries: Vec::new(),
@@ -372,14 +384,30 @@ impl SessionAgg {
                 if self.last_output.is_none_or(|o| key > o) {
                     self.last_output = Some(key);
                 }
+                if self.recent_outputs.len() == RECENT_OUTPUTS {
+                    if let Some((old, _)) = self.recent_outputs.pop_front() {
+                        self.dropped_output = self.dropped_output.max(Some(old));
+                    }
+                }
+                self.recent_outputs.push_back((key, ev.output_tokens));
             }
             EventKind::Checkpoint => {
                 self.checkpoints += 1;
                 if self.last_checkpoint.is_none_or(|c| key > c) {
-                    if self.last_output.is_some_and(|o| o > key) {
-                        self.uncertain = true;
-                    }
                     self.since_checkpoint = 0;
+                    if self.last_output.is_some_and(|o| o > key) {
+                        // Outputs later than the checkpoint came first: they
+                        // count after it, exactly when all are still recent.
+                        if self.dropped_output.is_some_and(|d| d > key) {
+                            self.uncertain = true;
+                        }
+                        self.since_checkpoint = self
+                            .recent_outputs
+                            .iter()
+                            .filter(|(k, _)| *k > key)
+                            .map(|(_, tokens)| tokens)
+                            .sum();
+                    }
                     self.last_checkpoint = Some(key);
                 }
                 if let Some(interval) = self.cfg.interval {
@@ -409,6 +437,7 @@ impl SessionAgg {
         }
         self.run = None;
         self.runs = Vec::new();
+        self.recent_outputs = VecDeque::new();
         self.hours.shrink_to_fit();
         self.checkpoint_queries.shrink_to_fit();
         let mut slump_anchors = Vec::new();
@@ -509,10 +538,17 @@ impl SessionAgg {
         for q in &mut self.checkpoint_queries {
             shift(&mut q.best);
         }
-        for k in [&mut self.last_checkpoint, &mut self.last_output]
-            .into_iter()
-            .flatten()
+        for k in [
+            &mut self.last_checkpoint,
+            &mut self.last_output,
+            &mut self.dropped_output,
+        ]
+        .into_iter()
+        .flatten()
         {
+            k.2 += base;
+        }
+        for (k, _) in &mut self.recent_outputs {
             k.2 += base;
         }
         if let Some(o) = &mut self.out_of_order {
