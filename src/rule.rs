@@ -300,4 +300,12 @@ pub trait ChangeRule: Send + Sync {
 pub trait TelemetryRule: Send + Sync {
     fn meta(&self) -> &'static RuleMeta;
     fn check(&self, cx: &mut crate::audit::AuditContext<'_>);
+
+    /// Whether the rule judges each session on its own. The audit then runs
+    /// it on one session at a time as the sessions are loaded (a timeline
+    /// of one session), so that memory does not follow the number of
+    /// sessions; the other rules see every session's writes at once.
+    fn per_session(&self) -> bool {
+        false
+    }
 }

@@ -4,10 +4,12 @@
 
 use agentlint::audit::policy::{AuditPolicy, AuditTask};
 use agentlint::audit::read::{self, Input, TelemetryFormat};
+use agentlint::audit::spill::Spill;
 use agentlint::audit::synth::{self, SynthOptions};
-use agentlint::audit::timeline::Timeline;
-use agentlint::audit::{audit_timeline, print, AuditOptions};
+use agentlint::audit::timeline::{SessionList, SessionSource, Timeline};
+use agentlint::audit::{audit_timeline, audit_whole, print, AuditOptions};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 fn task(id: &str, priority: i64, module: &str) -> AuditTask {
     AuditTask {
@@ -36,9 +38,15 @@ fn policy() -> AuditPolicy {
     p
 }
 
+/// The reference: every event kept, every rule once over the whole
+/// timeline.
 fn full(files: &[(String, Input)], policy: &AuditPolicy) -> String {
+    full_with(files, policy, &AuditOptions::default())
+}
+
+fn full_with(files: &[(String, Input)], policy: &AuditPolicy, options: &AuditOptions) -> String {
     let timeline = Timeline::build(read::read_all(files, policy, None), policy);
-    print::json(&audit_timeline(timeline, policy, &AuditOptions::default()))
+    print::json(&audit_whole(timeline, policy, options))
 }
 
 fn folded(timeline: Timeline, policy: &AuditPolicy) -> String {
@@ -338,11 +346,53 @@ fn synthetic_runs_keep_far_fewer_writes_than_they_hold() {
     assert!(held > 20 && left * 4 < held, "{left} of {held} writes kept");
 }
 
+/// Reads with a spill the way `audit::run` does, recording what is read
+/// again: (file names, session ids).
+fn spilled(
+    files: &[(String, Input)],
+    policy: &AuditPolicy,
+    split_min: u64,
+    parts: usize,
+) -> (SessionList, Vec<String>, Vec<String>) {
+    let names: Vec<String> = files
+        .iter()
+        .map(|(n, _)| {
+            Path::new(n)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    let spill = Spill::new();
+    let reads = read::read_all_split_spilled(files, policy, None, &spill, split_min, parts);
+    let mut asked_files = Vec::new();
+    let mut asked_ids = Vec::new();
+    let list = SessionList::build_spilled(reads, policy, spill, |again, only| {
+        asked_files = again.iter().map(|&i| names[i].clone()).collect();
+        asked_ids = only.iter().map(|id| id.to_string()).collect();
+        asked_ids.sort();
+        let some: Vec<(String, Input)> = again.iter().map(|&i| files[i].clone()).collect();
+        let mut reads = read::read_sessions(&some, policy, None, only);
+        for (r, &i) in reads.iter_mut().zip(again) {
+            r.renumber(i as u32);
+        }
+        reads
+    })
+    .expect("read again");
+    (list, asked_files, asked_ids)
+}
+
+fn report_of(list: SessionList, policy: &AuditPolicy, options: &AuditOptions) -> String {
+    print::json(&agentlint::audit::run_sessions(list, policy, options).into_report())
+}
+
 #[test]
-fn only_the_files_folding_cannot_tell_are_read_again() {
+fn only_the_sessions_folding_cannot_tell_are_read_again() {
     // Clean sessions fold; a session over two files and a checkpoint
-    // written hours late do not: those three files alone are read again in
-    // full, and the report is the one of reading everything in full.
+    // written hours late do not: the files that hold them are read again,
+    // keeping the events of those sessions alone, and the report is the
+    // one of reading everything in full.
     let dir = tempfile::tempdir().unwrap();
     let policy = policy();
     for i in 0..3u64 {
@@ -369,50 +419,38 @@ fn only_the_files_folding_cannot_tell_are_read_again() {
     let (a, b) = lines.split_at(lines.len() / 2);
     std::fs::write(dir.path().join("a.jsonl"), a.join("\n") + "\n").unwrap();
     std::fs::write(dir.path().join("b.jsonl"), b.join("\n") + "\n").unwrap();
+    // The late session shares its file with a clean one.
+    let mut clean = Vec::new();
+    let opts = SynthOptions {
+        format: TelemetryFormat::Design,
+        seed: 5,
+        start_ms: 1_772_409_600_000,
+        results: false,
+    };
+    synth::write_session(&mut clean, "clean-beside-late", opts).unwrap();
     let late = [
         r#"{"type":"tool_call","tool":"Read","payload":{},"timestamp":"2026-03-02T00:00:00Z","session_id":"late"}"#,
         r#"{"type":"tool_call","tool":"Read","payload":{},"timestamp":"2026-03-02T10:00:00Z","session_id":"late"}"#,
         r#"{"type":"checkpoint","timestamp":"2026-03-02T01:00:00Z","session_id":"late"}"#,
         r#"{"type":"tool_call","tool":"Read","payload":{},"timestamp":"2026-03-02T11:00:00Z","session_id":"late"}"#,
     ];
-    std::fs::write(dir.path().join("late.jsonl"), late.join("\n") + "\n").unwrap();
+    let mut late_file = String::from_utf8(clean).unwrap();
+    late_file.push_str(&(late.join("\n") + "\n"));
+    std::fs::write(dir.path().join("late.jsonl"), late_file).unwrap();
 
     let files = inputs(&[dir.path().to_path_buf()]);
-    let names: Vec<String> = files
+    let (list, asked_files, asked_ids) = spilled(&files, &policy, 1 << 40, 1);
+    assert_eq!(asked_files, ["a.jsonl", "b.jsonl", "late.jsonl"]);
+    assert_eq!(asked_ids, ["late", "split"]);
+    let whole: Vec<&str> = list
+        .sessions
         .iter()
-        .map(|(n, _)| {
-            Path::new(n)
-                .file_name()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned()
-        })
+        .filter(|(_, s)| matches!(s, SessionSource::Whole(_)))
+        .map(|(id, _)| id.as_ref())
         .collect();
-    let mut asked = Vec::new();
-    let t = Timeline::build_folded_or_reread(
-        read::read_all_folded(&files, &policy, None),
-        &policy,
-        |again| {
-            asked = again.iter().map(|&i| names[i].clone()).collect();
-            let some: Vec<(String, Input)> = again.iter().map(|&i| files[i].clone()).collect();
-            let mut reads = read::read_all(&some, &policy, None);
-            for (r, &i) in reads.iter_mut().zip(again) {
-                r.renumber(i as u32);
-            }
-            reads
-        },
-    )
-    .expect("read again");
-    assert_eq!(asked, ["a.jsonl", "b.jsonl", "late.jsonl"]);
-    assert!(
-        t.sessions
-            .iter()
-            .filter(|s| s.id.starts_with("clean"))
-            .all(|s| s.events.len() < s.agg.count),
-        "the clean sessions stay folded"
-    );
+    assert_eq!(whole, ["late", "split"], "the others stay spilled");
     let expected = full(&files, &policy);
-    assert_eq!(folded(t, &policy), expected);
+    assert_eq!(report_of(list, &policy, &AuditOptions::default()), expected);
     let report = agentlint::audit::audit(
         &[Input::Path(dir.path().to_path_buf())],
         &policy,
@@ -420,4 +458,210 @@ fn only_the_files_folding_cannot_tell_are_read_again() {
     );
     assert_eq!(print::json(&report), expected);
     assert!(expected.contains("checkpoint-missed"));
+}
+
+/// The synthetic tasks as a manifest file, for the change-set rules.
+fn change_policies(dir: &Path) -> agentlint::audit::ChangePolicies {
+    let tasks: Vec<serde_json::Value> = synth::tasks()
+        .iter()
+        .map(|t| {
+            serde_json::json!({"id": t.id, "priority": t.priority, "target_module": t.target_module,
+                "operation": "fix", "intent_statement": "x", "verification_method": "unit_test",
+                "constraints": [], "blocked_on": null})
+        })
+        .collect();
+    let path = dir.join("task_manifest.json");
+    let text = serde_json::to_string_pretty(&tasks).unwrap();
+    std::fs::write(&path, &text).unwrap();
+    let manifest = agentlint::config::manifest::Manifest::parse(&path, text).unwrap();
+    agentlint::audit::ChangePolicies {
+        options: agentlint::settings::RuleOptions::default(),
+        manifest: Some(Arc::new(manifest)),
+    }
+}
+
+#[test]
+fn sessions_one_at_a_time_report_what_the_whole_timeline_reports() {
+    // Many sessions whose id order is not their time order, in one file
+    // cut into parts and as one file per session, in every format: the
+    // per-session rules on each session as it is loaded and the run-wide
+    // rules on the digest of every session must report what every rule
+    // over the whole timeline reports, change-set rules included.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = policy();
+    let options = AuditOptions {
+        change_policies: Some(change_policies(dir.path())),
+        ..AuditOptions::default()
+    };
+    for format in [
+        TelemetryFormat::Design,
+        TelemetryFormat::ClaudeCode,
+        TelemetryFormat::Codex,
+    ] {
+        let one = dir.path().join(format!("one-{}.jsonl", format.as_str()));
+        let each = dir.path().join(format!("each-{}", format.as_str()));
+        std::fs::create_dir_all(&each).unwrap();
+        let mut all = Vec::new();
+        for i in 0..9u64 {
+            let opts = SynthOptions {
+                format,
+                seed: i,
+                // Id order s0..s8, time order shuffled.
+                start_ms: 1_772_409_600_000 + ((i * 5) % 9) as i64 * 1_800_000,
+                results: i % 3 == 0,
+            };
+            let mut bytes = Vec::new();
+            synth::write_session(&mut bytes, &format!("s{i}"), opts).unwrap();
+            if format == TelemetryFormat::Design && i % 4 == 1 {
+                // Writes outside every task's scope, the same paths in
+                // several sessions: the change-set rules report the first.
+                // After the session's last line, in time order.
+                for (at, path) in [("05:00", "setup.cfg"), ("06:00", "src/extra.py")] {
+                    let line = format!(
+                        r#"{{"type":"tool_call","tool":"Write","payload":{{"file_path":"{path}"}},"timestamp":"2026-03-04T{at}:0{i}Z","session_id":"s{i}"}}"#
+                    );
+                    bytes.extend_from_slice(line.as_bytes());
+                    bytes.push(b'\n');
+                }
+            }
+            std::fs::write(each.join(format!("s{i}.jsonl")), &bytes).unwrap();
+            all.extend(bytes);
+        }
+        std::fs::write(&one, all).unwrap();
+        let mut cases = vec![(each.clone(), 1 << 40, 1)];
+        if format != TelemetryFormat::Codex {
+            // Codex names its session once per file: one file, one session.
+            cases.push((one.clone(), 64 << 10, 16));
+        }
+        for (path, split_min, parts) in cases {
+            let files = inputs(std::slice::from_ref(&path));
+            let expected = full_with(&files, &policy, &options);
+            let mut rules = vec![
+                "priority-drift",
+                "file-proximity-batching",
+                "pacing-degradation",
+                "unsafe-shell",
+            ];
+            if format == TelemetryFormat::Design {
+                rules.extend(["scope-creep", "config-outside-config-dir"]);
+            }
+            for rule in rules {
+                assert!(
+                    expected.contains(&format!("\"rule\": \"{rule}\"")),
+                    "{format:?}: {rule}"
+                );
+            }
+            let (list, asked, _) = spilled(&files, &policy, split_min, parts);
+            assert!(asked.is_empty(), "{format:?}: folds whole: {asked:?}");
+            assert_eq!(
+                report_of(list, &policy, &options),
+                expected,
+                "{format:?} {}",
+                path.display()
+            );
+            let report = agentlint::audit::run(&[Input::Path(path.clone())], &policy, &options);
+            assert_eq!(print::json(&report.into_report()), expected);
+        }
+    }
+}
+
+#[test]
+fn interleaved_sessions_cut_across_parts_are_read_again_alone() {
+    // Two sessions whose lines alternate in blocks, in one file cut into
+    // parts: each is in several parts, so both are read again in full; a
+    // third session, whole in its part, stays spilled.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = policy();
+    let session = |id: &str, seed: u64| {
+        let mut bytes = Vec::new();
+        let opts = SynthOptions {
+            format: TelemetryFormat::Design,
+            seed,
+            start_ms: 1_772_409_600_000,
+            results: false,
+        };
+        synth::write_session(&mut bytes, id, opts).unwrap();
+        String::from_utf8(bytes).unwrap()
+    };
+    let (x, y, z) = (session("x", 1), session("y", 2), session("z", 3));
+    let (x, y): (Vec<&str>, Vec<&str>) = (x.lines().collect(), y.lines().collect());
+    let mut text = String::new();
+    for (a, b) in x.chunks(400).zip(y.chunks(400)) {
+        text.push_str(&(a.join("\n") + "\n"));
+        text.push_str(&(b.join("\n") + "\n"));
+    }
+    text.push_str(&z);
+    let path = dir.path().join("mixed.jsonl");
+    std::fs::write(&path, text).unwrap();
+    let files = inputs(std::slice::from_ref(&path));
+    let (list, asked, ids) = spilled(&files, &policy, 64 << 10, 16);
+    assert_eq!(asked, ["mixed.jsonl"]);
+    assert_eq!(ids, ["x", "y"]);
+    assert_eq!(
+        report_of(list, &policy, &AuditOptions::default()),
+        full(&files, &policy)
+    );
+}
+
+#[test]
+fn the_digest_keeps_every_write_batching_and_drift_can_report() {
+    // Hand-made sessions where dropping the wrong write changes what
+    // file-proximity-batching says: the last write of a run gives the path
+    // the next task is compared with, and a batched write shortly before
+    // every task has started must stay. s0 (read first) writes late, s1
+    // early; s2 writes after every task started.
+    let dir = tempfile::tempdir().unwrap();
+    let mut policy = AuditPolicy {
+        workspace: Some(PathBuf::from("/ws")),
+        ..AuditPolicy::default()
+    };
+    policy.tasks = vec![
+        task("A", 1, "lib/a.py"),
+        task("B", 2, "lib/b.py"),
+        task("C", 3, "lib/c.py"),
+        task("D", 4, "lib/d.py"),
+        task("E", 5, "lib/e.py"),
+    ];
+    let write = |session: &str, at: &str, task: &str, path: &str| {
+        format!(
+            r#"{{"type":"tool_call","tool":"Write","payload":{{"file_path":"{path}","task_id":"{task}"}},"timestamp":"2026-03-02T{at}:00Z","session_id":"{session}"}}"#
+        )
+    };
+    let lines = [
+        write("s0", "05:00", "A", "src/x/a.py"),
+        write("s0", "05:10", "B", "src/x/b.py"),
+        write("s0", "05:20", "C", "src/x/c.py"),
+        write("s0", "05:30", "D", "src/x/d.py"),
+        write("s0", "05:40", "E", "src/x/e.py"),
+        // A's run ends in src/m/: C follows it there while B is pending,
+        // minutes before every task has started.
+        write("s1", "00:00", "A", "src/k/a.py"),
+        write("s1", "00:05", "A", "src/k/a2.py"),
+        write("s1", "00:40", "A", "src/m/a.py"),
+        write("s1", "00:45", "C", "src/m/c.py"),
+        write("s1", "00:47", "B", "src/n/b.py"),
+        // E right after D, next to it, with nothing pending in between.
+        write("s1", "00:48", "D", "src/p/d.py"),
+        write("s1", "00:50", "E", "src/p/e.py"),
+        // After every task started: nothing left to jump.
+        write("s2", "02:00", "A", "src/q/a.py"),
+        write("s2", "02:10", "E", "src/q/e.py"),
+    ];
+    let path = dir.path().join("digest.jsonl");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let files = inputs(std::slice::from_ref(&path));
+    let expected = full(&files, &policy);
+    assert!(
+        expected.contains("C (priority 3) edited `src/m/c.py` in the same folder as `src/m/a.py`"),
+        "{expected}"
+    );
+    assert_eq!(
+        expected
+            .matches("\"rule\": \"file-proximity-batching\"")
+            .count(),
+        1
+    );
+    let (list, asked, _) = spilled(&files, &policy, 1 << 40, 1);
+    assert!(asked.is_empty());
+    assert_eq!(report_of(list, &policy, &AuditOptions::default()), expected);
 }

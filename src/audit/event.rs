@@ -1,6 +1,6 @@
 //! The normalized event every telemetry format is read into.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// An immutable string behind one thin pointer (8 bytes, 8 as an
@@ -12,6 +12,12 @@ pub struct SharedStr(Arc<Box<str>>);
 impl std::ops::Deref for SharedStr {
     type Target = str;
     fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for SharedStr {
+    fn borrow(&self) -> &str {
         &self.0
     }
 }
@@ -46,8 +52,21 @@ impl From<String> for SharedStr {
     }
 }
 
+// Spilled sessions (see `audit::spill`) carry their strings as text.
+impl Serialize for SharedStr {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for SharedStr {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(SharedStr::from)
+    }
+}
+
 /// What an event did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     Read,
@@ -92,7 +111,7 @@ impl EventKind {
 }
 
 /// One thing the agent did, from one telemetry line.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Event {
     /// Milliseconds since the Unix epoch, UTC.
     pub ts: i64,

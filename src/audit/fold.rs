@@ -13,6 +13,7 @@
 
 use crate::audit::event::{Event, EventKind, SharedStr};
 use crate::audit::policy::AuditPolicy;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, VecDeque};
 
 /// Sort key of an event: time, file, line, position among the line's
@@ -20,7 +21,7 @@ use std::collections::{BTreeSet, VecDeque};
 pub type Key = (i64, u32, u32, u32);
 
 /// Where a finding about an event points, and what it says of it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Anchor {
     pub ts: i64,
     pub file: u32,
@@ -44,7 +45,7 @@ impl Anchor {
 }
 
 /// Consecutive writes of one task to one path: the first and last time.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Run {
     first: i64,
     last: i64,
@@ -60,7 +61,7 @@ impl Run {
 }
 
 /// What folding needs of the policy.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Serialize, Deserialize, Copy)]
 pub struct FoldConfig {
     /// Pacing window in milliseconds.
     pub window: i64,
@@ -86,7 +87,7 @@ impl FoldConfig {
 
 /// What pacing-degradation judges of a session (see
 /// [`SessionAgg::pacing`]).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Pacing {
     /// Start of the first window (aligned to the window length).
     pub start: i64,
@@ -101,7 +102,7 @@ pub struct Pacing {
 }
 
 /// One pacing window of a session.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct Window {
     pub tool_calls: u32,
     /// The position among its line's events of the window's first event
@@ -122,14 +123,14 @@ impl Window {
 }
 
 /// "The first event later than `d`", tracked as events come.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Query {
     d: i64,
     best: Option<(Key, Anchor)>,
 }
 
 /// The first event written before an earlier one, in file order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OutOfOrder {
     pub anchor: Anchor,
     pub previous_ts: i64,
@@ -137,7 +138,7 @@ pub struct OutOfOrder {
     pub count: usize,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SessionAgg {
     cfg: FoldConfig,
     pub count: usize,

@@ -13,6 +13,7 @@ pub mod print;
 pub mod read;
 pub mod report;
 pub mod shell;
+pub mod spill;
 pub mod store;
 pub mod synth;
 pub mod tasks;
@@ -23,15 +24,17 @@ use crate::registry::Registered;
 use crate::rule::RuleMeta;
 use crate::settings::Selection;
 use event::Event;
+use event::SharedStr;
 use policy::AuditPolicy;
 use rayon::prelude::*;
 use read::{Input, TelemetryFormat};
 use report::{AuditReport, AuditRun};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use spill::{RecordLog, Spill};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Mutex;
 use store::FindingStore;
-use timeline::{Session, Timeline};
+use timeline::{Session, SessionList, Timeline};
 
 /// How one audit runs, besides the policy.
 #[derive(Debug, Clone)]
@@ -68,8 +71,9 @@ pub fn audit(inputs: &[Input], policy: &AuditPolicy, options: &AuditOptions) -> 
 }
 
 /// `audit` without building the report: the findings wait in a
-/// [`FindingStore`] and session summaries are made as they are printed
-/// (what the CLI prints from, so that memory does not follow the number of
+/// [`FindingStore`], the sessions in a spill until the rules load them one
+/// at a time, and their summaries in a log until they are printed (what
+/// the CLI prints from, so that memory does not follow the number of
 /// findings or sessions).
 pub fn run(inputs: &[Input], policy: &AuditPolicy, options: &AuditOptions) -> AuditRun {
     let files = read::expand_inputs(inputs);
@@ -80,30 +84,29 @@ pub fn run(inputs: &[Input], policy: &AuditPolicy, options: &AuditOptions) -> Au
         Input::Stdin => true,
         Input::Path(path) => !std::fs::metadata(path).is_ok_and(|m| m.is_file()),
     });
-    let folded = if once {
+    let spilled = if once {
         None
     } else {
-        // Files where folding cannot stay exact are read again keeping
-        // every event; the others keep their folded reads.
-        Timeline::build_folded_or_reread(
-            read::read_all_folded(&files, policy, options.format),
-            policy,
-            |again| {
-                let some: Vec<(String, Input)> = again
-                    .iter()
-                    .filter_map(|&i| files.get(i).cloned())
-                    .collect();
-                let mut reads = read::read_all(&some, policy, options.format);
-                for (read, &i) in reads.iter_mut().zip(again) {
-                    read.renumber(i as u32);
-                }
-                reads
-            },
-        )
+        // Sessions folding cannot tell exactly are read again keeping
+        // every event; the others wait in the spill.
+        let spill = Spill::new();
+        let reads = read::read_all_spilled(&files, policy, options.format, &spill);
+        SessionList::build_spilled(reads, policy, spill, |again, only| {
+            let some: Vec<(String, Input)> = again
+                .iter()
+                .filter_map(|&i| files.get(i).cloned())
+                .collect();
+            let mut reads = read::read_sessions(&some, policy, options.format, only);
+            for (read, &i) in reads.iter_mut().zip(again) {
+                read.renumber(i as u32);
+            }
+            reads
+        })
     };
-    let timeline = folded
-        .unwrap_or_else(|| Timeline::build(read::read_all(&files, policy, options.format), policy));
-    run_timeline(timeline, policy, options)
+    let sessions = spilled.unwrap_or_else(|| {
+        Timeline::build(read::read_all(&files, policy, options.format), policy).into()
+    });
+    run_sessions(sessions, policy, options)
 }
 
 /// Runs the selected telemetry rules over a built timeline.
@@ -115,28 +118,139 @@ pub fn audit_timeline(
     run_timeline(timeline, policy, options).into_report()
 }
 
+/// Runs the selected telemetry rules over a built timeline, keeping the
+/// findings in a store.
+pub fn run_timeline(timeline: Timeline, policy: &AuditPolicy, options: &AuditOptions) -> AuditRun {
+    run_sessions(timeline.into(), policy, options)
+}
+
+/// The audit the straightforward way: every rule once over the whole
+/// timeline, every session in memory. What `run` does one session at a
+/// time must report the same; the tests hold it to this.
+pub fn audit_whole(
+    timeline: Timeline,
+    policy: &AuditPolicy,
+    options: &AuditOptions,
+) -> AuditReport {
+    let all: Vec<u32> = (0..timeline.sessions.len() as u32).collect();
+    let mut first_of_name: std::collections::HashMap<&str, u32> = Default::default();
+    let file_rank = timeline
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| *first_of_name.entry(f.name.as_str()).or_insert(i as u32))
+        .collect();
+    drop(first_of_name);
+    let collector = Mutex::new(Collector {
+        store: FindingStore::new(),
+        file_rank,
+        per_session: BTreeMap::new(),
+    });
+    let mut position = 0u64;
+    for registered in options.selection.rules() {
+        if let Registered::Telemetry(rule) = registered {
+            let mut cx = AuditContext::new(&timeline, policy);
+            cx.sink = Some(Sink {
+                collector: &collector,
+                sessions: &all,
+                rule: position,
+                seq: 0,
+            });
+            rule.check(&mut cx);
+            cx.flush();
+            position += 1;
+        }
+    }
+    if let Some(policies) = &options.change_policies {
+        for registered in options.selection.rules() {
+            if let Registered::Change(rule) = registered {
+                let mut cx = AuditContext::new(&timeline, policy);
+                cx.change_policies = Some(policies);
+                cx.sink = Some(Sink {
+                    collector: &collector,
+                    sessions: &all,
+                    rule: position,
+                    seq: 0,
+                });
+                rule.check_telemetry(&mut cx);
+                cx.flush();
+                position += 1;
+            }
+        }
+    }
+    let Collector {
+        mut store,
+        mut per_session,
+        ..
+    } = collector
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    store.finish();
+    let mut summaries = RecordLog::new();
+    let mut problem = None;
+    for (i, session) in timeline.sessions.iter().enumerate() {
+        let counts = per_session.remove(&(i as u32)).unwrap_or_default();
+        let summary = report::session_summary(
+            session,
+            &timeline.files,
+            counts,
+            report::tasks_started(session),
+        );
+        if let Err(e) = summaries.push(&summary) {
+            problem.get_or_insert(e);
+        }
+    }
+    if let Err(e) = summaries.finish() {
+        problem.get_or_insert(e);
+    }
+    let starts = tasks::starts(&timeline, &policy.tasks);
+    let Timeline {
+        files,
+        sessions,
+        parse_errors,
+    } = timeline;
+    AuditRun::new(
+        report::RunParts {
+            files,
+            parse_errors,
+            summaries,
+            session_count: sessions.len(),
+            later_counts: BTreeMap::new(),
+            events: sessions.iter().map(|s| s.agg.count).sum(),
+            problem,
+        },
+        store,
+        &starts,
+        policy,
+        &options.selection,
+    )
+    .into_report()
+}
+
 /// What the rules report into while they run: the store and the counts
 /// the session summaries need.
 pub struct Collector {
     store: FindingStore,
     /// The rank of each file (the first file of the same name).
     file_rank: Vec<u32>,
-    /// (findings, constraint violations) per session index.
-    per_session: Vec<(usize, usize)>,
+    /// (findings, constraint violations) by session index.
+    per_session: BTreeMap<u32, (usize, usize)>,
 }
 
 impl Collector {
-    fn add(&mut self, timeline: &Timeline, f: &AuditFinding, order: u64) {
+    /// `sessions`: the index of each of `timeline`'s sessions among all.
+    fn add(&mut self, timeline: &Timeline, sessions: &[u32], f: &AuditFinding, order: u64) {
         if let Some(id) = f.extra.get("session_id").and_then(Value::as_str) {
-            if let Ok(i) = timeline
+            let at = timeline
                 .sessions
                 .binary_search_by(|s| s.id.as_ref().cmp(id))
-            {
-                if let Some(entry) = self.per_session.get_mut(i) {
-                    entry.0 += 1;
-                    if report::VIOLATION_RULES.contains(&f.rule.id) {
-                        entry.1 += 1;
-                    }
+                .ok()
+                .and_then(|at| sessions.get(at));
+            if let Some(&index) = at {
+                let entry = self.per_session.entry(index).or_default();
+                entry.0 += 1;
+                if report::VIOLATION_RULES.contains(&f.rule.id) {
+                    entry.1 += 1;
                 }
             }
         }
@@ -149,13 +263,229 @@ impl Collector {
     }
 }
 
-/// Runs the selected telemetry rules over a built timeline, keeping the
-/// findings in a store.
-pub fn run_timeline(
-    mut timeline: Timeline,
-    policy: &AuditPolicy,
-    options: &AuditOptions,
-) -> AuditRun {
+/// What the run-wide rules need of a session's events, kept from every
+/// session while the rest of it is dropped once its rules ran:
+/// - the first write to each path (the change-set rules);
+/// - priority-drift and file-proximity-batching: the writes that name a
+///   manifest task, and of those only the first and the last of each run of
+///   one task in a session (the writes between change nothing: same task
+///   as the write before, and the next one replaces the previous path),
+///   and none after the horizon (below) unless it is its task's first.
+///
+/// The horizon: once every task that can be pending has been written (with
+/// a path: what starts a task for batching), no task can be jumped over any
+/// more; so a write later than the latest of those tasks' first writes
+/// (known so far: it only moves earlier) tells nothing but, at most, its
+/// task's start.
+struct Digest<'p> {
+    tasks: &'p [policy::AuditTask],
+    first_writes: bool,
+    seen_paths: HashSet<SharedStr>,
+    /// Shares the text of the kept events' strings across sessions.
+    interned: HashSet<SharedStr>,
+    /// The earliest write of each manifest task so far, (time, line) as
+    /// `tasks::starts` tells the earliest...
+    task_first: Vec<Option<(i64, u32)>>,
+    /// ... and the earliest that file-proximity-batching looks at (with a
+    /// path): what starts a task for it.
+    task_first_looked: Vec<Option<i64>>,
+    horizon: Option<i64>,
+    sessions: Vec<Session>,
+    /// The index of each of `sessions` among all sessions.
+    index: Vec<u32>,
+    /// Writes kept, and as many as were kept after the last pruning.
+    kept: usize,
+    pruned_at: usize,
+    /// The aggregate every digest session carries (the run-wide rules
+    /// read none).
+    empty: std::sync::Arc<fold::SessionAgg>,
+}
+
+impl<'p> Digest<'p> {
+    fn new(policy: &'p AuditPolicy, first_writes: bool) -> Digest<'p> {
+        Digest {
+            tasks: &policy.tasks,
+            first_writes,
+            seen_paths: HashSet::new(),
+            interned: HashSet::new(),
+            task_first: vec![None; policy.tasks.len()],
+            task_first_looked: vec![None; policy.tasks.len()],
+            horizon: None,
+            sessions: Vec::new(),
+            index: Vec::new(),
+            kept: 0,
+            pruned_at: 0,
+            empty: std::sync::Arc::new(fold::SessionAgg::new(fold::FoldConfig::new(policy))),
+        }
+    }
+
+    fn intern(&mut self, text: &mut Option<SharedStr>) {
+        if let Some(t) = text {
+            match self.interned.get(t.as_ref()) {
+                Some(found) => *t = found.clone(),
+                None => {
+                    self.interned.insert(t.clone());
+                }
+            }
+        }
+    }
+
+    fn keep(&mut self, index: u32, session: Session) {
+        let events = session.events;
+        let tasks = self.tasks;
+        // The manifest task of each write, and whether file-proximity-
+        // batching looks at it (a task and a path).
+        let task_of: Vec<Option<usize>> = events
+            .iter()
+            .map(|ev| match (&ev.kind, ev.task.as_deref()) {
+                (event::EventKind::Write, Some(id)) => tasks.iter().position(|t| t.id == id),
+                _ => None,
+            })
+            .collect();
+        let looked_at = |i: usize| task_of[i].is_some() && events[i].path.is_some();
+        // The task of the next write batching looks at, for each event.
+        let mut next_task = vec![None; events.len()];
+        let mut next = None;
+        for i in (0..events.len()).rev() {
+            next_task[i] = next;
+            if looked_at(i) {
+                next = task_of[i];
+            }
+        }
+        let mut kept: Vec<Event> = Vec::new();
+        let mut previous_task: Option<usize> = None;
+        for (i, mut ev) in events.iter().cloned().enumerate() {
+            if ev.kind != event::EventKind::Write {
+                continue;
+            }
+            let mut keep = false;
+            if self.first_writes && ev.outside != Some(true) {
+                if let Some(path) = &ev.path {
+                    if !path.starts_with('/')
+                        && !path.starts_with("..")
+                        && !self.seen_paths.contains(path.as_ref())
+                    {
+                        self.seen_paths.insert(path.clone());
+                        keep = true;
+                    }
+                }
+            }
+            if let Some(ti) = task_of[i] {
+                if self.task_first[ti].is_none_or(|t| (ev.ts, ev.line) < t) {
+                    self.task_first[ti] = Some((ev.ts, ev.line));
+                    keep = true;
+                }
+                if looked_at(i) {
+                    let first = &mut self.task_first_looked[ti];
+                    if first.is_none_or(|t| ev.ts < t) {
+                        *first = Some(ev.ts);
+                    }
+                    // The first and the last write of a run of one task.
+                    let starts_run = previous_task != Some(ti);
+                    let ends_run = next_task[i] != Some(ti);
+                    let before_horizon = self.horizon.is_none_or(|h| ev.ts <= h);
+                    if before_horizon && (starts_run || ends_run) {
+                        keep = true;
+                    }
+                    previous_task = Some(ti);
+                }
+            }
+            if keep {
+                self.intern(&mut ev.path);
+                self.intern(&mut ev.task);
+                self.intern(&mut ev.tool);
+                ev.command = None;
+                ev.url = None;
+                kept.push(ev);
+            }
+        }
+        self.update_horizon();
+        if kept.is_empty() {
+            return;
+        }
+        self.kept += kept.len();
+        kept.shrink_to_fit();
+        self.sessions.push(Session {
+            id: session.id,
+            events: kept,
+            agg: self.empty.clone(),
+            out_of_order: None,
+        });
+        self.index.push(index);
+        if self.kept > 2 * self.pruned_at.max(4096) {
+            self.prune();
+        }
+    }
+
+    fn update_horizon(&mut self) {
+        let mut latest = None;
+        for (t, first) in self.tasks.iter().zip(&self.task_first_looked) {
+            if !tasks::can_be_pending(t) {
+                continue;
+            }
+            match first {
+                Some(ts) => latest = latest.max(Some(*ts)),
+                None => return,
+            }
+        }
+        self.horizon = latest;
+    }
+
+    /// Drops the writes past the horizon that were kept before it moved
+    /// earlier (but each task's first write and the first writes of paths).
+    fn prune(&mut self) {
+        let Some(horizon) = self.horizon else {
+            self.pruned_at = self.kept;
+            return;
+        };
+        let firsts: HashSet<(i64, u32, usize)> = self
+            .task_first
+            .iter()
+            .enumerate()
+            .filter_map(|(ti, first)| first.map(|(ts, line)| (ts, line, ti)))
+            .collect();
+        let tasks = self.tasks;
+        let seen_first_writes = self.first_writes;
+        let mut paths_seen: HashSet<SharedStr> = HashSet::new();
+        self.kept = 0;
+        for session in &mut self.sessions {
+            session.events.retain(|ev| {
+                // The first write of a path stays (in session order, the
+                // first kept write of it is that write).
+                let first_of_path = seen_first_writes
+                    && ev.outside != Some(true)
+                    && ev.path.as_ref().is_some_and(|p| {
+                        !p.starts_with('/') && !p.starts_with("..") && paths_seen.insert(p.clone())
+                    });
+                let first_of_task = ev
+                    .task
+                    .as_deref()
+                    .and_then(|id| tasks.iter().position(|t| t.id == id))
+                    .is_some_and(|ti| firsts.contains(&(ev.ts, ev.line, ti)));
+                ev.ts <= horizon || first_of_path || first_of_task
+            });
+            self.kept += session.events.len();
+        }
+        let mut at = 0;
+        let index = &self.index;
+        let mut keep_index = Vec::with_capacity(index.len());
+        self.sessions.retain(|s| {
+            let keep = !s.events.is_empty();
+            if keep {
+                keep_index.push(index[at]);
+            }
+            at += 1;
+            keep
+        });
+        self.index = keep_index;
+        self.pruned_at = self.kept;
+    }
+}
+
+/// Runs the selected telemetry rules: the per-session rules on each
+/// session as it is loaded (in id order), then the run-wide rules on what
+/// they need of every session (see [`Digest`]).
+pub fn run_sessions(list: SessionList, policy: &AuditPolicy, options: &AuditOptions) -> AuditRun {
     let rules: Vec<_> = options
         .selection
         .rules()
@@ -164,28 +494,106 @@ pub fn run_timeline(
             _ => None,
         })
         .collect();
+    let SessionList {
+        files,
+        parse_errors,
+        sessions,
+        spill,
+    } = list;
     let mut first_of_name: std::collections::HashMap<&str, u32> = Default::default();
-    let file_rank = timeline
-        .files
+    let file_rank = files
         .iter()
         .enumerate()
         .map(|(i, f)| *first_of_name.entry(f.name.as_str()).or_insert(i as u32))
         .collect();
+    drop(first_of_name);
     let collector = Mutex::new(Collector {
         store: FindingStore::new(),
         file_rank,
-        per_session: vec![(0, 0); timeline.sessions.len()],
+        per_session: BTreeMap::new(),
     });
-    rules.par_iter().enumerate().for_each(|(pos, rule)| {
-        let mut cx = AuditContext::new(&timeline, policy);
-        cx.sink = Some(Sink {
-            collector: &collector,
-            rule: pos as u64,
-            seq: 0,
+    let mut digest = Digest::new(policy, options.change_policies.is_some());
+    let mut summaries = RecordLog::new();
+    let mut problem: Option<std::io::Error> = None;
+    let mut seqs = vec![0u64; rules.len()];
+    let mut events = 0usize;
+    let session_count = sessions.len();
+    for (i, (id, source)) in sessions.into_iter().enumerate() {
+        let session = match SessionList::load_from(&spill, id, source) {
+            Ok(session) => session,
+            Err(e) => {
+                problem.get_or_insert(e);
+                continue;
+            }
+        };
+        let index = i as u32;
+        let one = Timeline {
+            files: Vec::new(),
+            sessions: vec![session],
+            parse_errors: Vec::new(),
+        };
+        for (pos, rule) in rules.iter().enumerate().filter(|(_, r)| r.per_session()) {
+            let mut cx = AuditContext::new(&one, policy);
+            cx.sink = Some(Sink {
+                collector: &collector,
+                sessions: std::slice::from_ref(&index),
+                rule: pos as u64,
+                seq: seqs[pos],
+            });
+            rule.check(&mut cx);
+            cx.flush();
+            if let Some(sink) = &cx.sink {
+                seqs[pos] = sink.seq;
+            }
+        }
+        let Some(session) = one.sessions.into_iter().next() else {
+            continue;
+        };
+        let counts = collector
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .per_session
+            .remove(&index)
+            .unwrap_or_default();
+        let tasks_started = report::tasks_started(&session);
+        let summary = report::session_summary(&session, &files, counts, tasks_started);
+        if let Err(e) = summaries.push(&summary) {
+            problem.get_or_insert(e);
+        }
+        events += session.agg.count;
+        digest.keep(index, session);
+    }
+    drop(spill);
+    digest.prune();
+    if let Err(e) = summaries.finish() {
+        problem.get_or_insert(e);
+    }
+    // The run-wide rules, on every session's digest.
+    let Digest {
+        sessions: digest_sessions,
+        index: digest_index,
+        ..
+    } = digest;
+    let timeline = Timeline {
+        files: Vec::new(),
+        sessions: digest_sessions,
+        parse_errors,
+    };
+    rules
+        .par_iter()
+        .enumerate()
+        .filter(|(_, r)| !r.per_session())
+        .for_each(|(pos, rule)| {
+            let mut cx = AuditContext::new(&timeline, policy);
+            cx.sink = Some(Sink {
+                collector: &collector,
+                sessions: &digest_index,
+                rule: pos as u64,
+                seq: 0,
+            });
+            rule.check(&mut cx);
+            cx.flush();
         });
-        rule.check(&mut cx);
-        cx.flush();
-    });
     if let Some(policies) = &options.change_policies {
         let change_rules = options.selection.rules().filter_map(|r| match r {
             Registered::Change(rule) => Some(rule),
@@ -196,6 +604,7 @@ pub fn run_timeline(
             cx.change_policies = Some(policies);
             cx.sink = Some(Sink {
                 collector: &collector,
+                sessions: &digest_index,
                 rule: (rules.len() + i) as u64,
                 seq: 0,
             });
@@ -212,21 +621,17 @@ pub fn run_timeline(
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     store.finish();
     let starts = tasks::starts(&timeline, &policy.tasks);
-    let tasks_started: Vec<Vec<String>> = timeline
-        .sessions
-        .iter()
-        .map(report::tasks_started)
-        .collect();
-    // The rules are done with the events one by one; only the aggregates
-    // are printed.
-    for session in &mut timeline.sessions {
-        session.events = Vec::new();
-    }
     AuditRun::new(
-        timeline,
+        report::RunParts {
+            files,
+            parse_errors: timeline.parse_errors,
+            summaries,
+            session_count,
+            later_counts: per_session,
+            events,
+            problem,
+        },
         store,
-        per_session,
-        tasks_started,
         &starts,
         policy,
         &options.selection,
@@ -272,6 +677,8 @@ pub struct AuditContext<'a> {
 
 struct Sink<'a> {
     collector: &'a Mutex<Collector>,
+    /// The index of each of the context's sessions among all sessions.
+    sessions: &'a [u32],
     /// The rule's position among the rules run.
     rule: u64,
     /// Findings passed on so far.
@@ -305,7 +712,12 @@ impl<'a> AuditContext<'a> {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         for f in self.findings.drain(..) {
-            collector.add(self.timeline, &f, (sink.rule << 32) | sink.seq);
+            collector.add(
+                self.timeline,
+                sink.sessions,
+                &f,
+                (sink.rule << 32) | sink.seq,
+            );
             sink.seq += 1;
         }
     }

@@ -84,12 +84,7 @@ impl AuditOutput for AuditRun {
         &self,
         f: &mut dyn FnMut(&SessionSummary) -> io::Result<()>,
     ) -> io::Result<()> {
-        for i in 0..AuditRun::session_count(self) {
-            if let Some(s) = self.session(i) {
-                f(&s)?;
-            }
-        }
-        Ok(())
+        AuditRun::for_each_session(self, |s| f(&s))
     }
     fn files(&self) -> &[FileSummary] {
         &self.files

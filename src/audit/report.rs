@@ -3,20 +3,21 @@
 
 use crate::audit::event::EventKind;
 use crate::audit::policy::AuditPolicy;
+use crate::audit::spill::RecordLog;
 use crate::audit::store::FindingStore;
 use crate::audit::tasks;
 use crate::audit::time::format_ms;
-use crate::audit::timeline::{Session, TelemetryFile, Timeline};
+use crate::audit::timeline::{Session, TelemetryFile};
 use crate::finding::{Finding, Position, Severity};
 use crate::settings::Selection;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Rules whose findings count as constraint violations in summaries.
 pub const VIOLATION_RULES: [&str; 3] =
     ["unsafe-shell", "network-egress", "write-outside-workspace"];
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SessionSummary {
     pub id: String,
     pub files: Vec<String>,
@@ -24,6 +25,7 @@ pub struct SessionSummary {
     pub end: Option<String>,
     pub duration_secs: f64,
     pub events: usize,
+    #[serde(deserialize_with = "by_kind_from_names")]
     pub by_kind: BTreeMap<&'static str, usize>,
     pub reads: usize,
     pub writes: usize,
@@ -40,6 +42,24 @@ pub struct SessionSummary {
     pub tasks_started: Vec<String>,
     pub constraint_violations: usize,
     pub findings: usize,
+}
+
+/// `by_kind` read back (summaries wait in a spill): its keys are the
+/// event kinds' names.
+fn by_kind_from_names<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<&'static str, usize>, D::Error> {
+    let named = BTreeMap::<String, usize>::deserialize(deserializer)?;
+    named
+        .into_iter()
+        .map(|(name, n)| {
+            EventKind::ALL
+                .iter()
+                .find(|k| k.as_str() == name)
+                .map(|k| (k.as_str(), n))
+                .ok_or_else(|| serde::de::Error::custom(format!("unknown event kind `{name}`")))
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -97,43 +117,66 @@ impl AuditReport {
 }
 
 /// An audit that ran, before its report is built: the findings wait in a
-/// store (sorted), session summaries are made one at a time from the
-/// timeline's aggregates. Printers read it through [`AuditOutput`] as
-/// they read an [`AuditReport`].
+/// store (sorted), the session summaries in a log, in session order.
+/// Printers read it through [`AuditOutput`] as they read an
+/// [`AuditReport`].
+///
+/// [`AuditOutput`]: crate::audit::print::AuditOutput
 #[derive(Debug)]
 pub struct AuditRun {
-    /// Sessions and files; the sessions' events are dropped once the rules
-    /// ran (the summaries need only the aggregates).
-    timeline: Timeline,
+    telemetry_files: Vec<TelemetryFile>,
+    summaries: RecordLog,
+    session_count: usize,
+    /// Findings the run-wide rules reported, (findings, constraint
+    /// violations) by session index: added to the summaries as they are
+    /// read.
+    later_counts: BTreeMap<u32, (usize, usize)>,
+    /// A session that could not be loaded from the spill or its summary
+    /// not written (the temporary file failed): reported by the printers.
+    problem: Option<String>,
     findings: FindingStore,
-    /// (findings, constraint violations) per session.
-    per_session: Vec<(usize, usize)>,
-    /// Manifest tasks in the order of their first writes, per session.
-    tasks_started: Vec<Vec<String>>,
     /// The severity each rule reports at.
     severities: BTreeMap<&'static str, Severity>,
     pub files: Vec<FileSummary>,
     pub summary: AuditSummary,
 }
 
+/// What running the rules gave besides the findings.
+pub struct RunParts {
+    pub files: Vec<TelemetryFile>,
+    pub parse_errors: Vec<crate::audit::read::ParseError>,
+    pub summaries: RecordLog,
+    pub session_count: usize,
+    pub later_counts: BTreeMap<u32, (usize, usize)>,
+    /// Events of every session.
+    pub events: usize,
+    pub problem: Option<std::io::Error>,
+}
+
 impl AuditRun {
     pub fn new(
-        timeline: Timeline,
+        parts: RunParts,
         findings: FindingStore,
-        per_session: Vec<(usize, usize)>,
-        tasks_started: Vec<Vec<String>>,
         starts: &[tasks::TaskStart],
         policy: &AuditPolicy,
         selection: &Selection,
     ) -> AuditRun {
-        let mut malformed_per_file = vec![0usize; timeline.files.len()];
-        for e in &timeline.parse_errors {
+        let RunParts {
+            files: telemetry_files,
+            parse_errors,
+            summaries,
+            session_count,
+            later_counts,
+            events,
+            problem,
+        } = parts;
+        let mut malformed_per_file = vec![0usize; telemetry_files.len()];
+        for e in &parse_errors {
             if let Some(n) = malformed_per_file.get_mut(e.file as usize) {
                 *n += 1;
             }
         }
-        let files: Vec<FileSummary> = timeline
-            .files
+        let files: Vec<FileSummary> = telemetry_files
             .iter()
             .zip(&malformed_per_file)
             .map(|(f, &malformed)| FileSummary {
@@ -171,13 +214,12 @@ impl AuditRun {
             });
         }
         let summary = AuditSummary {
-            files: timeline.files.len(),
-            lines: timeline.files.iter().map(|f| f.lines).sum(),
-            events: timeline.sessions.iter().map(|s| s.agg.count).sum(),
-            malformed_lines: timeline.parse_errors.len(),
-            ignored_lines: timeline.files.iter().map(|f| f.ignored).sum(),
-            unreadable_files: timeline
-                .files
+            files: telemetry_files.len(),
+            lines: telemetry_files.iter().map(|f| f.lines).sum(),
+            events,
+            malformed_lines: parse_errors.len(),
+            ignored_lines: telemetry_files.iter().map(|f| f.ignored).sum(),
+            unreadable_files: telemetry_files
                 .iter()
                 .filter(|f| f.io_error.is_some())
                 .count(),
@@ -195,10 +237,12 @@ impl AuditRun {
                 .collect(),
         };
         AuditRun {
-            timeline,
+            telemetry_files,
+            summaries,
+            session_count,
+            later_counts,
+            problem: problem.map(|e| format!("spilling audit sessions to a temporary file: {e}")),
             findings,
-            per_session,
-            tasks_started,
             severities,
             files,
             summary,
@@ -214,27 +258,37 @@ impl AuditRun {
 
     /// The name of file `index` as given (empty when there is none).
     pub fn file_name(&self, index: u32) -> &str {
-        self.timeline
-            .files
+        self.telemetry_files
             .get(index as usize)
             .map_or("", |f| f.name.as_str())
     }
 
     /// The files read, in report order.
     pub fn telemetry_files(&self) -> &[TelemetryFile] {
-        &self.timeline.files
+        &self.telemetry_files
     }
 
-    /// The summary of session `i`.
-    pub fn session(&self, i: usize) -> Option<SessionSummary> {
-        let s = self.timeline.sessions.get(i)?;
-        let counts = self.per_session.get(i).copied().unwrap_or_default();
-        let tasks = self.tasks_started.get(i).cloned().unwrap_or_default();
-        Some(session_summary(s, &self.timeline.files, counts, tasks))
+    /// Every session's summary, in session order.
+    pub fn for_each_session(
+        &self,
+        mut f: impl FnMut(SessionSummary) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        if let Some(problem) = &self.problem {
+            return Err(std::io::Error::other(problem.clone()));
+        }
+        let mut index = 0u32;
+        self.summaries.for_each(|mut s: SessionSummary| {
+            if let Some((findings, violations)) = self.later_counts.get(&index) {
+                s.findings += findings;
+                s.constraint_violations += violations;
+            }
+            index += 1;
+            f(s)
+        })
     }
 
     pub fn session_count(&self) -> usize {
-        self.timeline.sessions.len()
+        self.session_count
     }
 
     pub fn finding_count(&self) -> usize {
@@ -312,9 +366,12 @@ impl AuditRun {
 
     /// The whole report in memory.
     pub fn into_report(self) -> AuditReport {
-        let sessions = (0..self.session_count())
-            .filter_map(|i| self.session(i))
-            .collect();
+        let mut sessions = Vec::with_capacity(self.session_count);
+        // As for the findings below: what could be read.
+        let _ = self.for_each_session(|s| {
+            sessions.push(s);
+            Ok(())
+        });
         let mut findings = Vec::with_capacity(self.finding_count());
         // Read errors of the temporary file (the disk filled up): the
         // report lists the findings that could be read.
@@ -346,7 +403,7 @@ pub fn tasks_started(session: &Session) -> Vec<String> {
     tasks_started
 }
 
-fn session_summary(
+pub fn session_summary(
     session: &Session,
     files: &[TelemetryFile],
     (findings, violations): (usize, usize),

@@ -4,8 +4,9 @@
 use crate::audit::event::Event;
 use crate::audit::fold::{Anchor, FoldConfig, SessionAgg};
 use crate::audit::policy::AuditPolicy;
-use crate::audit::read::{FileRead, ParseError, TelemetryFormat};
-use std::collections::{BTreeMap, HashMap};
+use crate::audit::read::{FileRead, ParseError, SpilledSession, TelemetryFormat};
+use crate::audit::spill::Spill;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 /// One telemetry file as read.
@@ -29,7 +30,8 @@ pub struct Session {
     /// are in `agg`.
     pub events: Vec<Event>,
     /// Counts, token sums, time windows and anchors over every event.
-    pub agg: Box<SessionAgg>,
+    /// Shared: the run-wide rules' sessions carry one empty aggregate.
+    pub agg: Arc<SessionAgg>,
     pub out_of_order: Option<OutOfOrder>,
 }
 
@@ -121,87 +123,6 @@ impl Timeline {
         })
     }
 
-    /// Builds the timeline from folded reads, one per file (see
-    /// `read::read_all_folded`). The files whose sessions cannot be told
-    /// exactly from them (see `build_folded`), and the other files of
-    /// those sessions, are read again keeping every event: `reread` gets
-    /// their indices, in order, and gives one read of each. `None` when it
-    /// did not.
-    pub fn build_folded_or_reread(
-        reads: Vec<FileRead>,
-        policy: &AuditPolicy,
-        reread: impl FnOnce(&[usize]) -> Vec<FileRead>,
-    ) -> Option<Timeline> {
-        let mut bad = vec![false; reads.len()];
-        let mut files_of: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, read) in reads.iter().enumerate() {
-            let folded = read.folded.as_ref();
-            if read.uncertain || folded.is_none_or(|f| f.len() != read.sessions.len()) {
-                bad[i] = true;
-            }
-            for id in read.sessions.keys() {
-                files_of.entry(id.as_ref()).or_default().push(i);
-                if folded
-                    .and_then(|f| f.get(id))
-                    .is_none_or(|agg| agg.uncertain)
-                {
-                    bad[i] = true;
-                }
-            }
-        }
-        // A session in several files is read again from all of them; so
-        // every session of a file read again is whole in the new reads.
-        for files in files_of.values().filter(|f| f.len() > 1) {
-            for &i in files {
-                bad[i] = true;
-            }
-        }
-        drop(files_of);
-        let again: Vec<usize> = (0..reads.len()).filter(|&i| bad[i]).collect();
-        let full = if again.is_empty() {
-            Vec::new()
-        } else {
-            reread(&again)
-        };
-        if full.len() != again.len() {
-            return None;
-        }
-        let mut full = full.into_iter();
-        let mut files = Vec::with_capacity(reads.len());
-        let mut parse_errors = Vec::new();
-        let mut whole: BTreeMap<Arc<str>, Vec<Event>> = BTreeMap::new();
-        let mut sessions = Vec::new();
-        for (i, folded_read) in reads.into_iter().enumerate() {
-            let mut read = if bad[i] { full.next()? } else { folded_read };
-            files.push(read.take_file());
-            parse_errors.extend(read.errors);
-            if bad[i] {
-                for (id, mut events) in read.sessions {
-                    whole.entry(id).or_default().append(&mut events);
-                }
-            } else {
-                let mut folded = read.folded?;
-                for (id, events) in read.sessions {
-                    let agg = folded.remove(&id)?;
-                    sessions.push(session_from_folded(id, events, agg));
-                }
-            }
-        }
-        let cfg = FoldConfig::new(policy);
-        sessions.extend(
-            whole
-                .into_iter()
-                .map(|(id, events)| session_from_events(id, events, cfg)),
-        );
-        sessions.sort_by(|a, b| a.id.cmp(&b.id));
-        parse_errors.sort_by_key(|e: &ParseError| (e.file, e.line));
-        Some(Timeline {
-            files,
-            sessions,
-            parse_errors,
-        })
-    }
-
     /// Every event of every session in time order, with its session index.
     pub fn all_events(&self) -> Vec<(usize, &Event)> {
         let mut all: Vec<(usize, &Event)> = self
@@ -212,6 +133,146 @@ impl Timeline {
             .collect();
         all.sort_by_key(|(_, e)| (e.ts, e.file, e.line, e.seq));
         all
+    }
+}
+
+/// A session as the audit holds it until the rules load it.
+#[derive(Debug)]
+pub enum SessionSource {
+    /// Written to the spill by the folding read.
+    Spilled(SpilledSession),
+    /// In memory: read again keeping every event, or from a built timeline.
+    Whole(Session),
+}
+
+/// What the rules audit, one session at a time: the files, the unreadable
+/// lines, and every session by id.
+#[derive(Debug, Default)]
+pub struct SessionList {
+    pub files: Vec<TelemetryFile>,
+    pub parse_errors: Vec<ParseError>,
+    /// Sorted by id.
+    pub sessions: Vec<(Arc<str>, SessionSource)>,
+    pub spill: Spill,
+}
+
+impl SessionList {
+    /// Loads a session (a spilled one from `spill`).
+    pub fn load_from(
+        spill: &Spill,
+        id: Arc<str>,
+        source: SessionSource,
+    ) -> std::io::Result<Session> {
+        match source {
+            SessionSource::Whole(session) => Ok(session),
+            SessionSource::Spilled(spilled) => {
+                let (events, agg) = spilled.load(spill)?;
+                Ok(session_from_folded(id, events, agg))
+            }
+        }
+    }
+
+    /// Builds the list from reads that spilled their sessions (see
+    /// `read::read_all_spilled`). The sessions folding cannot tell
+    /// exactly (an uncertain aggregate, or a session in several files or
+    /// parts) are read again keeping every event: `reread` gets the
+    /// indices of the files that hold them, in order, and those sessions'
+    /// ids, and gives one read of each file keeping those sessions'
+    /// events alone. `None` when it did not.
+    pub fn build_spilled(
+        reads: Vec<FileRead>,
+        policy: &AuditPolicy,
+        spill: Spill,
+        reread: impl FnOnce(&[usize], &HashSet<Arc<str>>) -> Vec<FileRead>,
+    ) -> Option<SessionList> {
+        let mut seen: HashMap<&str, u32> = HashMap::new();
+        let mut again: HashSet<Arc<str>> = HashSet::new();
+        for read in &reads {
+            for s in &read.spilled {
+                *seen.entry(s.id.as_ref()).or_default() += 1;
+                if s.uncertain || read.uncertain {
+                    again.insert(s.id.clone());
+                }
+            }
+            // Sessions that stayed in memory (not spilled) are read again.
+            for id in read.sessions.keys() {
+                *seen.entry(id.as_ref()).or_default() += 1;
+                again.insert(id.clone());
+            }
+        }
+        for read in &reads {
+            for s in &read.spilled {
+                if seen.get(s.id.as_ref()).is_some_and(|&n| n > 1) {
+                    again.insert(s.id.clone());
+                }
+            }
+        }
+        drop(seen);
+        let files_again: Vec<usize> = reads
+            .iter()
+            .enumerate()
+            .filter(|(_, read)| {
+                read.spilled.iter().any(|s| again.contains(&s.id))
+                    || read.sessions.keys().any(|id| again.contains(id))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let full = if files_again.is_empty() {
+            Vec::new()
+        } else {
+            reread(&files_again, &again)
+        };
+        if full.len() != files_again.len() {
+            return None;
+        }
+        let mut files = Vec::with_capacity(reads.len());
+        let mut parse_errors = Vec::new();
+        let mut sessions: Vec<(Arc<str>, SessionSource)> = Vec::new();
+        for mut read in reads {
+            files.push(read.take_file());
+            parse_errors.append(&mut read.errors);
+            for s in read.spilled {
+                if !again.contains(&s.id) {
+                    sessions.push((s.id.clone(), SessionSource::Spilled(s)));
+                }
+            }
+        }
+        let mut whole: BTreeMap<Arc<str>, Vec<Event>> = BTreeMap::new();
+        for read in full {
+            for (id, mut events) in read.sessions {
+                if again.contains(&id) {
+                    whole.entry(id).or_default().append(&mut events);
+                }
+            }
+        }
+        let cfg = FoldConfig::new(policy);
+        for (id, events) in whole {
+            let session = session_from_events(id.clone(), events, cfg);
+            sessions.push((id, SessionSource::Whole(session)));
+        }
+        sessions.sort_by(|a, b| a.0.cmp(&b.0));
+        parse_errors.sort_by_key(|e: &ParseError| (e.file, e.line));
+        Some(SessionList {
+            files,
+            parse_errors,
+            sessions,
+            spill,
+        })
+    }
+}
+
+impl From<Timeline> for SessionList {
+    fn from(timeline: Timeline) -> SessionList {
+        SessionList {
+            files: timeline.files,
+            parse_errors: timeline.parse_errors,
+            sessions: timeline
+                .sessions
+                .into_iter()
+                .map(|s| (s.id.clone(), SessionSource::Whole(s)))
+                .collect(),
+            spill: Spill::in_memory(),
+        }
     }
 }
 
@@ -247,7 +308,7 @@ fn session_from_events(id: Arc<str>, mut events: Vec<Event>, cfg: FoldConfig) ->
     Session {
         id,
         events,
-        agg,
+        agg: Arc::from(agg),
         out_of_order,
     }
 }
@@ -262,7 +323,7 @@ fn session_from_folded(id: Arc<str>, mut events: Vec<Event>, mut agg: Box<Sessio
     Session {
         id,
         events,
-        agg,
+        agg: Arc::from(agg),
         out_of_order,
     }
 }

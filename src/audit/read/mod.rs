@@ -12,8 +12,9 @@ use crate::audit::event::{Event, EventKind, SharedStr};
 use crate::audit::fold::{self, FoldConfig, SessionAgg};
 use crate::audit::paths;
 use crate::audit::policy::AuditPolicy;
+use crate::audit::spill::{SessionRecord, Spill, SpillRef};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -77,6 +78,36 @@ pub struct FileRead {
     pub folded: Option<BTreeMap<Arc<str>, Box<SessionAgg>>>,
     /// Folding could not stay exact (see `fold`): read again in full.
     pub uncertain: bool,
+    /// Read with a spill (`read_all_spilled`): the sessions written to it,
+    /// in place of `sessions` and `folded`.
+    pub spilled: Vec<SpilledSession>,
+}
+
+/// A session a folded read wrote to the spill (see `audit::spill`).
+#[derive(Debug, Clone)]
+pub struct SpilledSession {
+    pub id: Arc<str>,
+    pub at: SpillRef,
+    /// Added to its line numbers when it is loaded (the parts of a split
+    /// file count their lines from their own start).
+    pub line_base: u32,
+    /// Its aggregates could not stay exact: read it again in full.
+    pub uncertain: bool,
+}
+
+impl SpilledSession {
+    /// Loads the session's kept events and aggregates, lines numbered in
+    /// the whole file.
+    pub fn load(&self, spill: &Spill) -> std::io::Result<SessionRecord> {
+        let (mut events, mut agg): SessionRecord = spill.get(self.at)?;
+        if self.line_base > 0 {
+            for e in &mut events {
+                e.line += self.line_base;
+            }
+            agg.shift_lines(self.line_base);
+        }
+        Ok((events, agg))
+    }
 }
 
 impl FileRead {
@@ -94,10 +125,39 @@ impl FileRead {
 }
 
 /// A session as a sink collects it: id, kept events, aggregates (when
-/// folding).
-type SinkSession = (Arc<str>, Vec<Event>, Option<Box<SessionAgg>>);
+/// folding), and whether it is read at all (see `ReadMode::only`).
+type SinkSession = (Arc<str>, Vec<Event>, Option<Box<SessionAgg>>, bool);
 
 impl FileRead {
+    /// Writes the folded sessions to `spill`, keeping a reference to each
+    /// (a session whose aggregates are missing stays in memory).
+    fn spill_sessions(&mut self, spill: &Spill) {
+        let Some(mut folded) = self.folded.take() else {
+            return;
+        };
+        let mut kept_folded = BTreeMap::new();
+        for (id, events) in std::mem::take(&mut self.sessions) {
+            let Some(agg) = folded.remove(&id) else {
+                self.sessions.insert(id, events);
+                continue;
+            };
+            match spill.put(&(&events, &agg)) {
+                Ok(at) => self.spilled.push(SpilledSession {
+                    id,
+                    at,
+                    line_base: 0,
+                    uncertain: agg.uncertain,
+                }),
+                Err(_) => {
+                    kept_folded.insert(id.clone(), agg);
+                    self.sessions.insert(id, events);
+                }
+            }
+        }
+        kept_folded.append(&mut folded);
+        self.folded = Some(kept_folded);
+    }
+
     /// Makes this the read of file `file` (a read of some files only,
     /// joined to a read of all).
     pub fn renumber(&mut self, file: u32) {
@@ -146,6 +206,17 @@ pub fn expand_inputs(inputs: &[Input]) -> Vec<(String, Input)> {
 /// read in parallel (design JSONL and Claude Code: their lines stand alone).
 pub const SPLIT_MIN: u64 = 32 << 20;
 
+/// How the parts of the inputs are read.
+#[derive(Clone, Copy, Default)]
+pub struct ReadMode<'a> {
+    /// Fold the events rules do not look at one by one into aggregates.
+    pub fold: Option<FoldConfig>,
+    /// Write each part's folded sessions here as soon as it is read.
+    pub spill: Option<&'a Spill>,
+    /// Keep the events of these sessions only (reading some sessions again).
+    pub only: Option<&'a HashSet<Arc<str>>>,
+}
+
 /// One unit of reading work: a whole input, or a part of a large file.
 struct Work {
     file: usize,
@@ -188,14 +259,57 @@ pub fn read_all_split_folded(
     split_min: u64,
     max_parts: usize,
 ) -> Vec<FileRead> {
-    read_all_inner(
-        files,
-        policy,
-        format,
-        split_min,
-        max_parts,
-        Some(FoldConfig::new(policy)),
-    )
+    let mode = ReadMode {
+        fold: Some(FoldConfig::new(policy)),
+        ..ReadMode::default()
+    };
+    read_all_inner(files, policy, format, split_min, max_parts, mode)
+}
+
+/// `read_all_folded`, each part's sessions written to `spill` as soon as
+/// it is read (see [`FileRead::spilled`]), so that what reading holds does
+/// not follow the number of sessions.
+pub fn read_all_spilled(
+    files: &[(String, Input)],
+    policy: &AuditPolicy,
+    format: Option<TelemetryFormat>,
+    spill: &Spill,
+) -> Vec<FileRead> {
+    let threads = rayon::current_num_threads();
+    read_all_split_spilled(files, policy, format, spill, SPLIT_MIN, threads * 2)
+}
+
+/// `read_all_spilled` with the splitting spelled out (see `read_all_split`).
+pub fn read_all_split_spilled(
+    files: &[(String, Input)],
+    policy: &AuditPolicy,
+    format: Option<TelemetryFormat>,
+    spill: &Spill,
+    split_min: u64,
+    max_parts: usize,
+) -> Vec<FileRead> {
+    let mode = ReadMode {
+        fold: Some(FoldConfig::new(policy)),
+        spill: Some(spill),
+        only: None,
+    };
+    read_all_inner(files, policy, format, split_min, max_parts, mode)
+}
+
+/// `read_all` keeping the events of the sessions in `only` alone (reading
+/// again the sessions folding could not tell).
+pub fn read_sessions(
+    files: &[(String, Input)],
+    policy: &AuditPolicy,
+    format: Option<TelemetryFormat>,
+    only: &HashSet<Arc<str>>,
+) -> Vec<FileRead> {
+    let mode = ReadMode {
+        only: Some(only),
+        ..ReadMode::default()
+    };
+    let threads = rayon::current_num_threads();
+    read_all_inner(files, policy, format, SPLIT_MIN, threads * 2, mode)
 }
 
 /// `read_all` with the splitting of large files spelled out: files of at
@@ -208,7 +322,14 @@ pub fn read_all_split(
     split_min: u64,
     max_parts: usize,
 ) -> Vec<FileRead> {
-    read_all_inner(files, policy, format, split_min, max_parts, None)
+    read_all_inner(
+        files,
+        policy,
+        format,
+        split_min,
+        max_parts,
+        ReadMode::default(),
+    )
 }
 
 fn read_all_inner(
@@ -217,8 +338,9 @@ fn read_all_inner(
     format: Option<TelemetryFormat>,
     split_min: u64,
     max_parts: usize,
-    fold: Option<FoldConfig>,
+    mode: ReadMode<'_>,
 ) -> Vec<FileRead> {
+    let fold = mode.fold;
     let mut work = Vec::new();
     for (file, (_, input)) in files.iter().enumerate() {
         let parts = match input {
@@ -250,9 +372,9 @@ fn read_all_inner(
                 Input::Stdin => Ok(Box::new(std::io::stdin())),
                 Input::Path(path) => open_part(path, w.start, w.len),
             };
-            let part = match opened {
+            let mut part = match opened {
                 Ok(reader) => {
-                    read_part(reader, name, w.file as u32, policy, w.format, w.start, fold)
+                    read_part(reader, name, w.file as u32, policy, w.format, w.start, mode)
                 }
                 Err(e) => Part {
                     read: FileRead {
@@ -264,6 +386,9 @@ fn read_all_inner(
                     last_key: None,
                 },
             };
+            if let Some(spill) = mode.spill {
+                part.read.spill_sessions(spill);
+            }
             (w.file, part)
         })
         .collect();
@@ -455,6 +580,10 @@ fn merge_part(merged: &mut FileRead, last_key: &mut Option<u64>, part: Part) {
         *last_key = part.last_key;
     }
     let base = merged.lines as u32;
+    for mut spilled in read.spilled.drain(..) {
+        spilled.line_base += base;
+        merged.spilled.push(spilled);
+    }
     for events in read.sessions.values_mut() {
         for e in events.iter_mut() {
             e.line += base;
@@ -502,7 +631,7 @@ pub fn read_stream(
     policy: &AuditPolicy,
     format: Option<TelemetryFormat>,
 ) -> FileRead {
-    read_part(reader, name, index, policy, format, 0, None).read
+    read_part(reader, name, index, policy, format, 0, ReadMode::default()).read
 }
 
 fn read_part(
@@ -512,11 +641,13 @@ fn read_part(
     policy: &AuditPolicy,
     format: Option<TelemetryFormat>,
     start: u64,
-    fold: Option<FoldConfig>,
+    mode: ReadMode<'_>,
 ) -> Part {
+    let fold = mode.fold;
     let mut reader = BufReader::with_capacity(1 << 20, reader);
     let mut sink = Sink::new(policy, index, name);
     sink.fold = fold;
+    sink.only = mode.only;
     let mut state = LineState {
         sink,
         parser: format.map(|f| Parser::new(f, name)),
@@ -580,7 +711,8 @@ fn read_part(
     read.sessions = sink
         .sessions
         .into_iter()
-        .map(|(id, mut events, agg)| {
+        .filter(|(_, _, _, read)| *read)
+        .map(|(id, mut events, agg, _)| {
             // Growth slack is memory for nothing from here on.
             events.shrink_to_fit();
             if let (Some(map), Some(mut agg)) = (folded.as_mut(), agg) {
@@ -890,6 +1022,8 @@ pub struct Sink<'p> {
     errors: Vec<ParseError>,
     /// Fallback session id for lines that carry none.
     pub default_session: String,
+    /// Keep the events of these sessions only.
+    only: Option<&'p HashSet<Arc<str>>>,
 }
 
 impl<'p> Sink<'p> {
@@ -923,6 +1057,7 @@ impl<'p> Sink<'p> {
             last_session: 0,
             errors: Vec::new(),
             default_session: stem,
+            only: None,
         }
     }
 
@@ -1036,13 +1171,14 @@ impl<'p> Sink<'p> {
     /// Adds an event; returns the session's id and the event's index in it.
     pub fn push(&mut self, session: &str, ev: Event) -> (Arc<str>, usize) {
         let at = match self.sessions.get(self.last_session) {
-            Some((id, _, _)) if id.as_ref() == session => self.last_session,
+            Some((id, _, _, _)) if id.as_ref() == session => self.last_session,
             _ => match self.session_index.get(session) {
                 Some(&i) => i,
                 None => {
                     let id: Arc<str> = Arc::from(session);
                     let agg = self.fold.map(|cfg| Box::new(SessionAgg::new(cfg)));
-                    self.sessions.push((id.clone(), Vec::new(), agg));
+                    let read = self.only.is_none_or(|only| only.contains(session));
+                    self.sessions.push((id.clone(), Vec::new(), agg, read));
                     self.session_index.insert(id, self.sessions.len() - 1);
                     self.sessions.len() - 1
                 }
@@ -1051,7 +1187,10 @@ impl<'p> Sink<'p> {
         self.last_session = at;
         let sub = self.line_events;
         self.line_events += 1;
-        let (id, events, agg) = &mut self.sessions[at];
+        let (id, events, agg, read) = &mut self.sessions[at];
+        if !*read {
+            return (id.clone(), usize::MAX);
+        }
         if let Some(agg) = agg {
             agg.add(&ev, sub);
             if ev.kind == EventKind::Write && agg.repeats_last_write(&ev) {

@@ -49,6 +49,10 @@ impl TelemetryRule for CheckpointMissed {
         &Self::META
     }
 
+    fn per_session(&self) -> bool {
+        true
+    }
+
     fn check(&self, cx: &mut AuditContext<'_>) {
         let hours = cx.policy.checkpoint_interval_hours;
         if hours <= 0.0 || !hours.is_finite() {

@@ -62,6 +62,10 @@ impl TelemetryRule for NetworkEgress {
         &Self::META
     }
 
+    fn per_session(&self) -> bool {
+        true
+    }
+
     fn check(&self, cx: &mut AuditContext<'_>) {
         if !cx.policy.localhost_only() {
             return;

@@ -49,6 +49,10 @@ impl TelemetryRule for PacingDegradation {
         &Self::META
     }
 
+    fn per_session(&self) -> bool {
+        true
+    }
+
     fn check(&self, cx: &mut AuditContext<'_>) {
         let policy = cx.policy;
         let window = (policy.pacing_window_secs.max(1) * 1000) as i64;

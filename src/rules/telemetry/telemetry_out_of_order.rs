@@ -42,6 +42,10 @@ impl TelemetryRule for TelemetryOutOfOrder {
         &Self::META
     }
 
+    fn per_session(&self) -> bool {
+        true
+    }
+
     fn check(&self, cx: &mut AuditContext<'_>) {
         for session in &cx.timeline.sessions {
             let Some(ooo) = &session.out_of_order else {

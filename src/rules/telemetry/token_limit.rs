@@ -46,6 +46,10 @@ impl TelemetryRule for TokenLimit {
         &Self::META
     }
 
+    fn per_session(&self) -> bool {
+        true
+    }
+
     fn check(&self, cx: &mut AuditContext<'_>) {
         let Some(limit) = cx.policy.context_window_limit else {
             return;

@@ -66,6 +66,10 @@ impl TelemetryRule for UnsafeShell {
         &Self::META
     }
 
+    fn per_session(&self) -> bool {
+        true
+    }
+
     fn check(&self, cx: &mut AuditContext<'_>) {
         let policy = cx.policy;
         for session in &cx.timeline.sessions {

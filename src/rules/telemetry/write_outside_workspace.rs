@@ -45,6 +45,10 @@ impl TelemetryRule for WriteOutsideWorkspace {
         &Self::META
     }
 
+    fn per_session(&self) -> bool {
+        true
+    }
+
     fn check(&self, cx: &mut AuditContext<'_>) {
         let workspace = cx
             .policy
