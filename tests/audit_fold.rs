@@ -665,3 +665,60 @@ fn the_digest_keeps_every_write_batching_and_drift_can_report() {
     assert!(asked.is_empty());
     assert_eq!(report_of(list, &policy, &AuditOptions::default()), expected);
 }
+
+#[test]
+fn unreadable_lines_are_spilled_in_chunks_and_all_reported_in_order() {
+    // More unreadable lines than a read holds in memory, in a file cut
+    // into parts, between the lines of a session: every one is reported
+    // where it is, as the read that keeps everything in memory reports it.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = policy();
+    let mut bytes = Vec::new();
+    let opts = SynthOptions {
+        format: TelemetryFormat::Design,
+        seed: 4,
+        start_ms: 1_772_409_600_000,
+        results: false,
+    };
+    synth::write_session(&mut bytes, "s", opts).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let mut lines = Vec::new();
+    let mut garbage = 0;
+    for (i, line) in text.lines().enumerate() {
+        lines.push(line.to_string());
+        for k in 0..2 {
+            lines.push(format!("not json {i}.{k}"));
+            lines.push(format!(
+                r#"{{"valid": "json", "but": "no shape", "n": {i}}}"#
+            ));
+            garbage += 2;
+        }
+    }
+    assert!(garbage > 4096 + 100, "{garbage} lines: more than one chunk");
+    let path = dir.path().join("garbage.jsonl");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let files = inputs(std::slice::from_ref(&path));
+    let expected = full(&files, &policy);
+    assert_eq!(
+        expected
+            .matches("\"rule\": \"telemetry-parse-error\"")
+            .count(),
+        garbage
+    );
+    assert!(expected.contains(&format!("\"malformed_lines\": {garbage}")));
+    for (split_min, parts) in [(1 << 40, 1), (64 << 10, 16)] {
+        let spill = Spill::new();
+        let reads = read::read_all_split_spilled(&files, &policy, None, &spill, split_min, parts);
+        assert!(
+            reads.iter().all(|r| r.errors.is_empty()),
+            "none held in memory"
+        );
+        let (list, _, _) = spilled(&files, &policy, split_min, parts);
+        assert_eq!(list.parse_errors.len(), garbage);
+        assert_eq!(
+            report_of(list, &policy, &AuditOptions::default()),
+            expected,
+            "{parts} parts"
+        );
+    }
+}

@@ -205,14 +205,11 @@ pub fn audit_whole(
     }
     let starts = tasks::starts(&timeline, &policy.tasks);
     let Timeline {
-        files,
-        sessions,
-        parse_errors,
+        files, sessions, ..
     } = timeline;
     AuditRun::new(
         report::RunParts {
             files,
-            parse_errors,
             summaries,
             session_count: sessions.len(),
             later_counts: BTreeMap::new(),
@@ -530,7 +527,7 @@ pub fn run_sessions(list: SessionList, policy: &AuditPolicy, options: &AuditOpti
         let one = Timeline {
             files: Vec::new(),
             sessions: vec![session],
-            parse_errors: Vec::new(),
+            parse_errors: read::ParseErrors::default(),
         };
         for (pos, rule) in rules.iter().enumerate().filter(|(_, r)| r.per_session()) {
             let mut cx = AuditContext::new(&one, policy);
@@ -624,7 +621,6 @@ pub fn run_sessions(list: SessionList, policy: &AuditPolicy, options: &AuditOpti
     AuditRun::new(
         report::RunParts {
             files,
-            parse_errors: timeline.parse_errors,
             summaries,
             session_count,
             later_counts: per_session,

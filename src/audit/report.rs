@@ -144,7 +144,6 @@ pub struct AuditRun {
 /// What running the rules gave besides the findings.
 pub struct RunParts {
     pub files: Vec<TelemetryFile>,
-    pub parse_errors: Vec<crate::audit::read::ParseError>,
     pub summaries: RecordLog,
     pub session_count: usize,
     pub later_counts: BTreeMap<u32, (usize, usize)>,
@@ -163,28 +162,20 @@ impl AuditRun {
     ) -> AuditRun {
         let RunParts {
             files: telemetry_files,
-            parse_errors,
             summaries,
             session_count,
             later_counts,
             events,
             problem,
         } = parts;
-        let mut malformed_per_file = vec![0usize; telemetry_files.len()];
-        for e in &parse_errors {
-            if let Some(n) = malformed_per_file.get_mut(e.file as usize) {
-                *n += 1;
-            }
-        }
         let files: Vec<FileSummary> = telemetry_files
             .iter()
-            .zip(&malformed_per_file)
-            .map(|(f, &malformed)| FileSummary {
+            .map(|f| FileSummary {
                 file: f.name.clone(),
                 format: f.format.map(|f| f.as_str()),
                 lines: f.lines,
                 ignored_lines: f.ignored,
-                malformed_lines: malformed,
+                malformed_lines: f.malformed as usize,
                 error: f.io_error.clone(),
             })
             .collect();
@@ -217,7 +208,7 @@ impl AuditRun {
             files: telemetry_files.len(),
             lines: telemetry_files.iter().map(|f| f.lines).sum(),
             events,
-            malformed_lines: parse_errors.len(),
+            malformed_lines: telemetry_files.iter().map(|f| f.malformed as usize).sum(),
             ignored_lines: telemetry_files.iter().map(|f| f.ignored).sum(),
             unreadable_files: telemetry_files
                 .iter()

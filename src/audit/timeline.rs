@@ -4,7 +4,7 @@
 use crate::audit::event::Event;
 use crate::audit::fold::{Anchor, FoldConfig, SessionAgg};
 use crate::audit::policy::AuditPolicy;
-use crate::audit::read::{FileRead, ParseError, SpilledSession, TelemetryFormat};
+use crate::audit::read::{FileRead, ParseErrors, SpilledSession, TelemetryFormat};
 use crate::audit::spill::Spill;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -16,6 +16,8 @@ pub struct TelemetryFile {
     pub format: Option<TelemetryFormat>,
     pub lines: u64,
     pub ignored: u64,
+    /// Lines that are not JSON or in no known shape.
+    pub malformed: u64,
     pub io_error: Option<String>,
 }
 
@@ -48,7 +50,7 @@ impl Session {
 pub struct Timeline {
     pub files: Vec<TelemetryFile>,
     pub sessions: Vec<Session>,
-    pub parse_errors: Vec<ParseError>,
+    pub parse_errors: ParseErrors,
 }
 
 impl Timeline {
@@ -77,11 +79,10 @@ impl Timeline {
             .into_iter()
             .map(|(id, events)| session_from_events(id, events, cfg))
             .collect();
-        parse_errors.sort_by_key(|e: &ParseError| (e.file, e.line));
         Timeline {
             files,
             sessions,
-            parse_errors,
+            parse_errors: parse_errors.into(),
         }
     }
 
@@ -115,11 +116,10 @@ impl Timeline {
             .into_iter()
             .map(|(id, (events, agg))| session_from_folded(id, events, agg))
             .collect();
-        parse_errors.sort_by_key(|e: &ParseError| (e.file, e.line));
         Some(Timeline {
             files,
             sessions,
-            parse_errors,
+            parse_errors: parse_errors.into(),
         })
     }
 
@@ -150,7 +150,7 @@ pub enum SessionSource {
 #[derive(Debug, Default)]
 pub struct SessionList {
     pub files: Vec<TelemetryFile>,
-    pub parse_errors: Vec<ParseError>,
+    pub parse_errors: ParseErrors,
     /// Sorted by id.
     pub sessions: Vec<(Arc<str>, SessionSource)>,
     pub spill: Spill,
@@ -226,11 +226,14 @@ impl SessionList {
             return None;
         }
         let mut files = Vec::with_capacity(reads.len());
-        let mut parse_errors = Vec::new();
+        let mut error_chunks = Vec::new();
         let mut sessions: Vec<(Arc<str>, SessionSource)> = Vec::new();
         for mut read in reads {
             files.push(read.take_file());
-            parse_errors.append(&mut read.errors);
+            // A spilling read leaves no unreadable line in memory unless
+            // the spill could not encode it (it cannot fail otherwise).
+            debug_assert!(read.errors.is_empty());
+            error_chunks.append(&mut read.spilled_errors);
             for s in read.spilled {
                 if !again.contains(&s.id) {
                     sessions.push((s.id.clone(), SessionSource::Spilled(s)));
@@ -251,10 +254,9 @@ impl SessionList {
             sessions.push((id, SessionSource::Whole(session)));
         }
         sessions.sort_by(|a, b| a.0.cmp(&b.0));
-        parse_errors.sort_by_key(|e: &ParseError| (e.file, e.line));
         Some(SessionList {
             files,
-            parse_errors,
+            parse_errors: ParseErrors::spilled(error_chunks, spill.clone()),
             sessions,
             spill,
         })

@@ -50,13 +50,87 @@ pub enum Input {
 }
 
 /// A line that could not be read, kept with its location.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ParseError {
     pub file: u32,
     pub line: u32,
     pub line_chars: u32,
     pub offset: u64,
     pub message: String,
+}
+
+/// Unreadable lines a spilling read wrote to the spill, in line order.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorChunk {
+    pub at: SpillRef,
+    /// Added to their line numbers when they are loaded (see
+    /// [`SpilledSession::line_base`]).
+    pub line_base: u32,
+    pub count: u32,
+}
+
+/// How many unreadable lines a spilling read holds in memory before it
+/// writes them to the spill.
+const ERROR_CHUNK: usize = 4096;
+
+/// Every unreadable line of an audit, in (file, line) order: in memory,
+/// or spilled in chunks as they were read (a file of nothing but
+/// unreadable lines must not cost memory per line).
+#[derive(Debug, Default)]
+pub struct ParseErrors {
+    /// Sorted by (file, line).
+    pub memory: Vec<ParseError>,
+    /// After `memory` (a timeline holds one or the other).
+    chunks: Vec<ErrorChunk>,
+    spill: Option<Spill>,
+    count: usize,
+}
+
+impl From<Vec<ParseError>> for ParseErrors {
+    fn from(mut memory: Vec<ParseError>) -> ParseErrors {
+        memory.sort_by_key(|e| (e.file, e.line));
+        ParseErrors {
+            count: memory.len(),
+            memory,
+            ..ParseErrors::default()
+        }
+    }
+}
+
+impl ParseErrors {
+    /// The spilled unreadable lines of reads, in the reads' order.
+    pub fn spilled(chunks: Vec<ErrorChunk>, spill: Spill) -> ParseErrors {
+        ParseErrors {
+            count: chunks.iter().map(|c| c.count as usize).sum(),
+            chunks,
+            spill: Some(spill),
+            memory: Vec::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Every unreadable line in order; an error when the spill cannot be
+    /// read back.
+    pub fn for_each(&self, mut f: impl FnMut(&ParseError)) -> std::io::Result<()> {
+        self.memory.iter().for_each(&mut f);
+        if let Some(spill) = &self.spill {
+            for chunk in &self.chunks {
+                let errors: Vec<ParseError> = spill.get(chunk.at)?;
+                for mut e in errors {
+                    e.line += chunk.line_base;
+                    f(&e);
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// What reading one file gave.
@@ -79,8 +153,10 @@ pub struct FileRead {
     /// Folding could not stay exact (see `fold`): read again in full.
     pub uncertain: bool,
     /// Read with a spill (`read_all_spilled`): the sessions written to it,
-    /// in place of `sessions` and `folded`.
+    /// in place of `sessions` and `folded`...
     pub spilled: Vec<SpilledSession>,
+    /// ... and the unreadable lines, in place of `errors`.
+    pub spilled_errors: Vec<ErrorChunk>,
 }
 
 /// A session a folded read wrote to the spill (see `audit::spill`).
@@ -119,6 +195,12 @@ impl FileRead {
             format: self.format,
             lines: self.lines,
             ignored: self.ignored,
+            malformed: self.errors.len() as u64
+                + self
+                    .spilled_errors
+                    .iter()
+                    .map(|c| c.count as u64)
+                    .sum::<u64>(),
             io_error: self.io_error.take(),
         }
     }
@@ -584,6 +666,10 @@ fn merge_part(merged: &mut FileRead, last_key: &mut Option<u64>, part: Part) {
         spilled.line_base += base;
         merged.spilled.push(spilled);
     }
+    for mut chunk in read.spilled_errors.drain(..) {
+        chunk.line_base += base;
+        merged.spilled_errors.push(chunk);
+    }
     for events in read.sessions.values_mut() {
         for e in events.iter_mut() {
             e.line += base;
@@ -623,6 +709,21 @@ fn merge_part(merged: &mut FileRead, last_key: &mut Option<u64>, part: Part) {
     }
 }
 
+/// Moves `errors` to the spill as one chunk (they stay when it fails).
+fn spill_errors(errors: &mut Vec<ParseError>, chunks: &mut Vec<ErrorChunk>, spill: &Spill) {
+    if errors.is_empty() {
+        return;
+    }
+    if let Ok(at) = spill.put(errors.as_slice()) {
+        chunks.push(ErrorChunk {
+            at,
+            line_base: 0,
+            count: errors.len() as u32,
+        });
+        errors.clear();
+    }
+}
+
 /// Reads one stream line by line.
 pub fn read_stream(
     reader: impl Read,
@@ -648,6 +749,7 @@ fn read_part(
     let mut sink = Sink::new(policy, index, name);
     sink.fold = fold;
     sink.only = mode.only;
+    sink.spill = mode.spill;
     let mut state = LineState {
         sink,
         parser: format.map(|f| Parser::new(f, name)),
@@ -724,6 +826,10 @@ fn read_part(
         .collect();
     read.folded = folded;
     read.errors = sink.errors;
+    read.spilled_errors = sink.error_chunks;
+    if let Some(spill) = mode.spill {
+        spill_errors(&mut read.errors, &mut read.spilled_errors, spill);
+    }
     let (first_key, last_key) = match parser {
         Some(Parser::Claude(p)) => (p.first_key, p.last_key),
         _ => (None, None),
@@ -1024,6 +1130,9 @@ pub struct Sink<'p> {
     pub default_session: String,
     /// Keep the events of these sessions only.
     only: Option<&'p HashSet<Arc<str>>>,
+    /// Where unreadable lines go by the chunk (`errors` holds the rest).
+    spill: Option<&'p Spill>,
+    error_chunks: Vec<ErrorChunk>,
 }
 
 impl<'p> Sink<'p> {
@@ -1058,6 +1167,8 @@ impl<'p> Sink<'p> {
             errors: Vec::new(),
             default_session: stem,
             only: None,
+            spill: None,
+            error_chunks: Vec::new(),
         }
     }
 
@@ -1085,6 +1196,11 @@ impl<'p> Sink<'p> {
             offset: self.offset,
             message,
         });
+        if self.errors.len() >= ERROR_CHUNK {
+            if let Some(spill) = self.spill {
+                spill_errors(&mut self.errors, &mut self.error_chunks, spill);
+            }
+        }
     }
 
     pub fn intern(&mut self, text: &str) -> SharedStr {

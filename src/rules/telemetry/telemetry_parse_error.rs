@@ -50,7 +50,8 @@ impl TelemetryRule for TelemetryParseError {
     }
 
     fn check(&self, cx: &mut AuditContext<'_>) {
-        for e in &cx.timeline.parse_errors {
+        let timeline = cx.timeline;
+        let read_back = timeline.parse_errors.for_each(|e| {
             cx.report_line(
                 &Self::META,
                 e.file,
@@ -58,6 +59,21 @@ impl TelemetryRule for TelemetryParseError {
                 e.line_chars,
                 e.offset,
                 format!("unreadable telemetry line: {}", e.message),
+            );
+        });
+        // The spilled lines could not be read back (the temporary file
+        // failed): say so rather than drop them.
+        if let Err(e) = read_back {
+            cx.report_line(
+                &Self::META,
+                0,
+                0,
+                0,
+                0,
+                format!(
+                    "{} unreadable telemetry lines could not be read back from a temporary file: {e}",
+                    timeline.parse_errors.len()
+                ),
             );
         }
     }
