@@ -402,7 +402,7 @@ impl FindingStore {
     }
 
     /// Every key in report order (after `finish`); only keys tied on
-    /// (file, line, rule id) across runs have their records read.
+    /// (file, line, rule id) have their records read (for the message).
     pub fn for_each_key(&self, mut f: impl FnMut(Key) -> io::Result<()>) -> io::Result<()> {
         self.check_sorted()?;
         let Some(runs) = &self.runs else {
@@ -431,17 +431,12 @@ impl FindingStore {
         self.check_sorted()?;
         let order = |r: &Ranked| (r.rank, r.key.line, r.key.rule.id, r.pos);
         if self.runs.is_none() {
-            let mut ranked: Vec<Ranked> = (self.keys.iter().enumerate())
-                .map(|(pos, key)| Ranked {
-                    rank: rank(key.file),
-                    pos: pos as u64,
-                    key: *key,
-                })
-                .collect();
-            ranked.sort_unstable_by_key(order);
-            return ranked
-                .iter()
-                .try_for_each(|r| f(&r.key, self.read(&r.key)?));
+            // All keys in memory: sort their positions (a stable sort,
+            // as positions are in report order).
+            let mut positions: Vec<usize> = (0..self.keys.len()).collect();
+            positions.sort_by_key(|&i| self.keys.get(i).map(|k| (rank(k.file), k.line, k.rule.id)));
+            return (positions.iter().filter_map(|&i| self.keys.get(i)))
+                .try_for_each(|k| f(k, self.read(k)?));
         }
         // A second external sort of the merged report order; the position
         // in report order breaks ties, as a stable sort would.
