@@ -137,6 +137,8 @@ pub struct AuditRun {
     findings: FindingStore,
     /// The severity each rule reports at.
     severities: BTreeMap<&'static str, Severity>,
+    /// The distinct rules of the findings, in the order they first appear.
+    finding_rules: Vec<&'static str>,
     pub files: Vec<FileSummary>,
     pub summary: AuditSummary,
 }
@@ -196,13 +198,16 @@ impl AuditRun {
             .collect();
         let mut by_rule = BTreeMap::new();
         let mut severities = BTreeMap::new();
-        for k in findings.keys() {
-            *by_rule.entry(k.rule.id.to_string()).or_default() += 1;
-            severities.entry(k.rule.id).or_insert_with(|| {
+        let mut finding_rules = Vec::new();
+        for (id, found) in findings.rules() {
+            by_rule.insert(id.to_string(), found.count);
+            severities.insert(
+                id,
                 selection
-                    .severity(k.rule.id)
-                    .unwrap_or(k.rule.default_severity)
-            });
+                    .severity(id)
+                    .unwrap_or(found.rule.default_severity),
+            );
+            finding_rules.push(id);
         }
         let summary = AuditSummary {
             files: telemetry_files.len(),
@@ -235,6 +240,7 @@ impl AuditRun {
             problem: problem.map(|e| format!("spilling audit sessions to a temporary file: {e}")),
             findings,
             severities,
+            finding_rules,
             files,
             summary,
         }
@@ -288,13 +294,7 @@ impl AuditRun {
 
     /// The distinct rules of the findings, in the order they first appear.
     pub fn finding_rules(&self) -> Vec<&'static str> {
-        let mut seen: Vec<&'static str> = Vec::new();
-        for k in self.findings.keys() {
-            if !seen.contains(&k.rule.id) {
-                seen.push(k.rule.id);
-            }
-        }
-        seen
+        self.finding_rules.clone()
     }
 
     /// Every finding in report order, with its file's rank.
@@ -316,17 +316,19 @@ impl AuditRun {
         paths: &[String],
         mut f: impl FnMut(Finding) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
-        let keys = self.findings.keys();
         let path = |file: u32| paths.get(file as usize).map_or("", String::as_str);
-        let mut order: Vec<usize> = (0..keys.len()).collect();
-        // Stable: ties keep report order, as `Report::finish` does.
-        order.sort_by(|&a, &b| {
-            let (a, b) = (&keys[a], &keys[b]);
-            (path(a.file), a.line, a.rule.id).cmp(&(path(b.file), b.line, b.rule.id))
-        });
-        self.findings.for_each_in(order, |key, r| {
-            f(self.finding(r, path(key.file).to_string()))
-        })
+        // Files are few: each file's path as its rank among the distinct
+        // paths, so that the store sorts numbers.
+        let mut distinct: Vec<&str> = paths.iter().map(String::as_str).chain([""]).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let rank = |p: &str| distinct.binary_search(&p).unwrap_or_else(|i| i) as u32;
+        let ranks: Vec<u32> = paths.iter().map(|p| rank(p)).collect();
+        let no_path = rank("");
+        self.findings.for_each_ranked(
+            |file| ranks.get(file as usize).copied().unwrap_or(no_path),
+            |key, r| f(self.finding(r, path(key.file).to_string())),
+        )
     }
 
     fn finding(&self, r: crate::audit::store::Record, path: String) -> Finding {
