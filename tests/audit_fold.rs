@@ -445,8 +445,8 @@ fn only_the_sessions_folding_cannot_tell_are_read_again() {
     let whole: Vec<&str> = list
         .sessions
         .iter()
-        .filter(|(_, s)| matches!(s, SessionSource::Whole(_)))
-        .map(|(id, _)| id.as_ref())
+        .filter(|s| matches!(s, SessionSource::Whole(_)))
+        .map(|s| s.id().as_ref())
         .collect();
     assert_eq!(whole, ["late", "split"], "the others stay spilled");
     let expected = full(&files, &policy);

@@ -515,8 +515,8 @@ pub fn run_sessions(list: SessionList, policy: &AuditPolicy, options: &AuditOpti
     let mut seqs = vec![0u64; rules.len()];
     let mut events = 0usize;
     let session_count = sessions.len();
-    for (i, (id, source)) in sessions.into_iter().enumerate() {
-        let session = match SessionList::load_from(&spill, id, source) {
+    for (i, source) in sessions.into_iter().enumerate() {
+        let session = match SessionList::load_from(&spill, source) {
             Ok(session) => session,
             Err(e) => {
                 problem.get_or_insert(e);

@@ -142,7 +142,16 @@ pub enum SessionSource {
     /// Written to the spill by the folding read.
     Spilled(SpilledSession),
     /// In memory: read again keeping every event, or from a built timeline.
-    Whole(Session),
+    Whole(Box<Session>),
+}
+
+impl SessionSource {
+    pub fn id(&self) -> &Arc<str> {
+        match self {
+            SessionSource::Spilled(s) => &s.id,
+            SessionSource::Whole(s) => &s.id,
+        }
+    }
 }
 
 /// What the rules audit, one session at a time: the files, the unreadable
@@ -151,23 +160,20 @@ pub enum SessionSource {
 pub struct SessionList {
     pub files: Vec<TelemetryFile>,
     pub parse_errors: ParseErrors,
-    /// Sorted by id.
-    pub sessions: Vec<(Arc<str>, SessionSource)>,
+    /// Sorted by id. What stays in memory per session until the rules
+    /// load it: about a hundred bytes (its id and where it is spilled).
+    pub sessions: Vec<SessionSource>,
     pub spill: Spill,
 }
 
 impl SessionList {
     /// Loads a session (a spilled one from `spill`).
-    pub fn load_from(
-        spill: &Spill,
-        id: Arc<str>,
-        source: SessionSource,
-    ) -> std::io::Result<Session> {
+    pub fn load_from(spill: &Spill, source: SessionSource) -> std::io::Result<Session> {
         match source {
-            SessionSource::Whole(session) => Ok(session),
+            SessionSource::Whole(session) => Ok(*session),
             SessionSource::Spilled(spilled) => {
                 let (events, agg) = spilled.load(spill)?;
-                Ok(session_from_folded(id, events, agg))
+                Ok(session_from_folded(spilled.id, events, agg))
             }
         }
     }
@@ -227,7 +233,8 @@ impl SessionList {
         }
         let mut files = Vec::with_capacity(reads.len());
         let mut error_chunks = Vec::new();
-        let mut sessions: Vec<(Arc<str>, SessionSource)> = Vec::new();
+        let spilled_count = reads.iter().map(|r| r.spilled.len()).sum::<usize>();
+        let mut sessions: Vec<SessionSource> = Vec::with_capacity(spilled_count);
         for mut read in reads {
             files.push(read.take_file());
             // A spilling read leaves no unreadable line in memory unless
@@ -236,7 +243,7 @@ impl SessionList {
             error_chunks.append(&mut read.spilled_errors);
             for s in read.spilled {
                 if !again.contains(&s.id) {
-                    sessions.push((s.id.clone(), SessionSource::Spilled(s)));
+                    sessions.push(SessionSource::Spilled(s));
                 }
             }
         }
@@ -250,10 +257,10 @@ impl SessionList {
         }
         let cfg = FoldConfig::new(policy);
         for (id, events) in whole {
-            let session = session_from_events(id.clone(), events, cfg);
-            sessions.push((id, SessionSource::Whole(session)));
+            let session = session_from_events(id, events, cfg);
+            sessions.push(SessionSource::Whole(Box::new(session)));
         }
-        sessions.sort_by(|a, b| a.0.cmp(&b.0));
+        sessions.sort_by(|a, b| a.id().cmp(b.id()));
         Some(SessionList {
             files,
             parse_errors: ParseErrors::spilled(error_chunks, spill.clone()),
@@ -271,7 +278,7 @@ impl From<Timeline> for SessionList {
             sessions: timeline
                 .sessions
                 .into_iter()
-                .map(|s| (s.id.clone(), SessionSource::Whole(s)))
+                .map(|s| SessionSource::Whole(Box::new(s)))
                 .collect(),
             spill: Spill::in_memory(),
         }
