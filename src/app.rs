@@ -515,17 +515,26 @@ fn audit_findings_into(
         finding.path = relative_telemetry_path(root, cwd, &finding.path);
         report.findings.push(finding);
     }
-    report.summary.files_checked += audit.summary.files;
-    if audit.summary.malformed_lines > 0 {
+    audit_notices_into(report, &audit.summary);
+}
+
+/// What an audit adds to a check report besides its findings: the files
+/// it read and its notices.
+fn audit_notices_into(
+    report: &mut crate::report::Report,
+    audit: &crate::audit::report::AuditSummary,
+) {
+    report.summary.files_checked += audit.files;
+    if audit.malformed_lines > 0 {
         report.notices.push(format!(
             "{} telemetry line(s) could not be read (see the telemetry-parse-error findings)",
-            audit.summary.malformed_lines
+            audit.malformed_lines
         ));
     }
-    if audit.summary.unreadable_files > 0 {
+    if audit.unreadable_files > 0 {
         report.notices.push(format!(
             "{} telemetry file(s) could not be read",
-            audit.summary.unreadable_files
+            audit.unreadable_files
         ));
     }
 }
@@ -578,15 +587,35 @@ pub fn audit(args: &AuditArgs) -> Result<i32> {
             })?;
         }
         Format::Compact | Format::Github => {
+            // One line a finding as they come, in the order of a check
+            // report, then the notices and the summary line of a report
+            // that holds only the counts.
             let root = change::walk::find_repo_root(&cwd).unwrap_or_else(|| cwd.clone());
-            let mut report = crate::report::Report::default();
-            audit_findings_into(&mut report, run.into_report(), &root, &cwd);
-            report.finish();
-            let rendered = match args.format {
-                Format::Compact => compact::render(&report),
-                _ => github::render(&report),
+            let paths: Vec<String> = run
+                .telemetry_files()
+                .iter()
+                .map(|f| relative_telemetry_path(&root, &cwd, &f.name))
+                .collect();
+            let mut tail = crate::report::Report::default();
+            audit_notices_into(&mut tail, &run.summary);
+            tail.summary.findings = run.finding_count();
+            let github = matches!(args.format, Format::Github);
+            let tail = if github {
+                github::render(&tail)
+            } else {
+                compact::render(&tail)
             };
-            write_output(output, &rendered)?;
+            write_streamed(output, |w| {
+                run.for_each_finding_by_path(&paths, |f| {
+                    let line = if github {
+                        github::annotation(&f)
+                    } else {
+                        compact::finding_line(&f)
+                    };
+                    writeln!(w, "{line}")
+                })?;
+                w.write_all(tail.as_bytes())
+            })?;
         }
     }
     Ok(exit)

@@ -11,18 +11,23 @@ fn one_line(text: &str) -> String {
     text.replace("\r\n", " ").replace(['\n', '\r'], " ")
 }
 
+/// One finding's line (without its line break).
+pub fn finding_line(f: &crate::finding::Finding) -> String {
+    format!(
+        "{}:{}:{}: {} {}",
+        one_line(&f.path),
+        f.start.line,
+        f.start.column,
+        f.rule,
+        one_line(&f.message)
+    )
+}
+
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     for f in &report.findings {
-        let _ = writeln!(
-            out,
-            "{}:{}:{}: {} {}",
-            one_line(&f.path),
-            f.start.line,
-            f.start.column,
-            f.rule,
-            one_line(&f.message)
-        );
+        out.push_str(&finding_line(f));
+        out.push('\n');
     }
     for notice in &report.notices {
         let _ = writeln!(out, "note: {}", one_line(notice));
