@@ -133,29 +133,12 @@ pub fn audit_whole(
     options: &AuditOptions,
 ) -> AuditReport {
     let all: Vec<u32> = (0..timeline.sessions.len() as u32).collect();
-    let mut first_of_name: std::collections::HashMap<&str, u32> = Default::default();
-    let file_rank = timeline
-        .files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| *first_of_name.entry(f.name.as_str()).or_insert(i as u32))
-        .collect();
-    drop(first_of_name);
-    let collector = Mutex::new(Collector {
-        store: FindingStore::new(),
-        file_rank,
-        per_session: BTreeMap::new(),
-    });
+    let collector = Mutex::new(Collector::new(&timeline.files));
     let mut position = 0u64;
     for registered in options.selection.rules() {
         if let Registered::Telemetry(rule) = registered {
-            let mut cx = AuditContext::new(&timeline, policy);
-            cx.sink = Some(Sink {
-                collector: &collector,
-                sessions: &all,
-                rule: position,
-                seq: 0,
-            });
+            let mut cx =
+                AuditContext::reporting_to(&timeline, policy, &collector, &all, position, 0);
             rule.check(&mut cx);
             cx.flush();
             position += 1;
@@ -164,14 +147,9 @@ pub fn audit_whole(
     if let Some(policies) = &options.change_policies {
         for registered in options.selection.rules() {
             if let Registered::Change(rule) = registered {
-                let mut cx = AuditContext::new(&timeline, policy);
+                let mut cx =
+                    AuditContext::reporting_to(&timeline, policy, &collector, &all, position, 0);
                 cx.change_policies = Some(policies);
-                cx.sink = Some(Sink {
-                    collector: &collector,
-                    sessions: &all,
-                    rule: position,
-                    seq: 0,
-                });
                 rule.check_telemetry(&mut cx);
                 cx.flush();
                 position += 1;
@@ -235,6 +213,20 @@ pub struct Collector {
 }
 
 impl Collector {
+    fn new(files: &[timeline::TelemetryFile]) -> Collector {
+        let mut first_of_name: std::collections::HashMap<&str, u32> = Default::default();
+        let file_rank = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| *first_of_name.entry(f.name.as_str()).or_insert(i as u32))
+            .collect();
+        Collector {
+            store: FindingStore::new(),
+            file_rank,
+            per_session: BTreeMap::new(),
+        }
+    }
+
     /// `sessions`: the index of each of `timeline`'s sessions among all.
     fn add(&mut self, timeline: &Timeline, sessions: &[u32], f: &AuditFinding, order: u64) {
         if let Some(id) = f.extra.get("session_id").and_then(Value::as_str) {
@@ -497,18 +489,7 @@ pub fn run_sessions(list: SessionList, policy: &AuditPolicy, options: &AuditOpti
         sessions,
         spill,
     } = list;
-    let mut first_of_name: std::collections::HashMap<&str, u32> = Default::default();
-    let file_rank = files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| *first_of_name.entry(f.name.as_str()).or_insert(i as u32))
-        .collect();
-    drop(first_of_name);
-    let collector = Mutex::new(Collector {
-        store: FindingStore::new(),
-        file_rank,
-        per_session: BTreeMap::new(),
-    });
+    let collector = Mutex::new(Collector::new(&files));
     let mut digest = Digest::new(policy, options.change_policies.is_some());
     let mut summaries = RecordLog::new();
     let mut problem: Option<std::io::Error> = None;
@@ -530,13 +511,14 @@ pub fn run_sessions(list: SessionList, policy: &AuditPolicy, options: &AuditOpti
             parse_errors: read::ParseErrors::default(),
         };
         for (pos, rule) in rules.iter().enumerate().filter(|(_, r)| r.per_session()) {
-            let mut cx = AuditContext::new(&one, policy);
-            cx.sink = Some(Sink {
-                collector: &collector,
-                sessions: std::slice::from_ref(&index),
-                rule: pos as u64,
-                seq: seqs[pos],
-            });
+            let mut cx = AuditContext::reporting_to(
+                &one,
+                policy,
+                &collector,
+                std::slice::from_ref(&index),
+                pos as u64,
+                seqs[pos],
+            );
             rule.check(&mut cx);
             cx.flush();
             if let Some(sink) = &cx.sink {
@@ -581,13 +563,14 @@ pub fn run_sessions(list: SessionList, policy: &AuditPolicy, options: &AuditOpti
         .enumerate()
         .filter(|(_, r)| !r.per_session())
         .for_each(|(pos, rule)| {
-            let mut cx = AuditContext::new(&timeline, policy);
-            cx.sink = Some(Sink {
-                collector: &collector,
-                sessions: &digest_index,
-                rule: pos as u64,
-                seq: 0,
-            });
+            let mut cx = AuditContext::reporting_to(
+                &timeline,
+                policy,
+                &collector,
+                &digest_index,
+                pos as u64,
+                0,
+            );
             rule.check(&mut cx);
             cx.flush();
         });
@@ -597,14 +580,15 @@ pub fn run_sessions(list: SessionList, policy: &AuditPolicy, options: &AuditOpti
             _ => None,
         });
         for (i, rule) in change_rules.enumerate() {
-            let mut cx = AuditContext::new(&timeline, policy);
+            let mut cx = AuditContext::reporting_to(
+                &timeline,
+                policy,
+                &collector,
+                &digest_index,
+                (rules.len() + i) as u64,
+                0,
+            );
             cx.change_policies = Some(policies);
-            cx.sink = Some(Sink {
-                collector: &collector,
-                sessions: &digest_index,
-                rule: (rules.len() + i) as u64,
-                seq: 0,
-            });
             rule.check_telemetry(&mut cx);
             cx.flush();
         }
@@ -693,6 +677,27 @@ impl<'a> AuditContext<'a> {
             findings: Vec::new(),
             sink: None,
         }
+    }
+
+    /// A context whose findings go to `collector` as the rule reports them;
+    /// `sessions`: the index of each of the timeline's sessions among all,
+    /// `rule`: the rule's position, `seq`: its findings so far.
+    fn reporting_to(
+        timeline: &'a Timeline,
+        policy: &'a AuditPolicy,
+        collector: &'a Mutex<Collector>,
+        sessions: &'a [u32],
+        rule: u64,
+        seq: u64,
+    ) -> Self {
+        let mut cx = AuditContext::new(timeline, policy);
+        cx.sink = Some(Sink {
+            collector,
+            sessions,
+            rule,
+            seq,
+        });
+        cx
     }
 
     /// Passes the findings reported so far to the sink, if any.

@@ -247,14 +247,16 @@ impl RecordLog {
 /// A session as spilled: its kept events and aggregates.
 pub type SessionRecord = (Vec<Event>, Box<SessionAgg>);
 
+/// Reads at `at` without moving the file's position (appends go on at
+/// the end).
 #[cfg(unix)]
-fn read_at(file: &std::fs::File, buf: &mut [u8], at: u64) -> io::Result<()> {
+pub(crate) fn read_at(file: &std::fs::File, buf: &mut [u8], at: u64) -> io::Result<()> {
     use std::os::unix::fs::FileExt;
     file.read_exact_at(buf, at)
 }
 
 #[cfg(not(unix))]
-fn read_at(mut file: &std::fs::File, buf: &mut [u8], at: u64) -> io::Result<()> {
+pub(crate) fn read_at(mut file: &std::fs::File, buf: &mut [u8], at: u64) -> io::Result<()> {
     use std::io::{Read, Seek, SeekFrom};
     file.seek(SeekFrom::Start(at))?;
     file.read_exact(buf)?;

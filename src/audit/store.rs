@@ -7,6 +7,7 @@
 //! findings. Without a temporary file (none can be created) the records and
 //! keys stay in memory, in the same encoding.
 
+use crate::audit::spill::read_at;
 use crate::audit::AuditFinding;
 use crate::rule::RuleMeta;
 use serde_json::{Map, Number, Value};
@@ -683,22 +684,6 @@ fn spilling(e: io::Error) -> io::Error {
         e.kind(),
         format!("spilling audit findings to a temporary file: {e}"),
     )
-}
-
-/// Reads at `at` without moving the file's position (appends go on at
-/// the end).
-#[cfg(unix)]
-fn read_at(file: &std::fs::File, buf: &mut [u8], at: u64) -> io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    file.read_exact_at(buf, at)
-}
-
-#[cfg(not(unix))]
-fn read_at(mut file: &std::fs::File, buf: &mut [u8], at: u64) -> io::Result<()> {
-    use std::io::{Read, Seek, SeekFrom};
-    file.seek(SeekFrom::Start(at))?;
-    file.read_exact(buf)?;
-    file.seek(SeekFrom::End(0)).map(|_| ())
 }
 
 fn corrupt(what: &str) -> io::Error {
