@@ -308,4 +308,12 @@ pub trait TelemetryRule: Send + Sync {
     fn per_session(&self) -> bool {
         false
     }
+
+    /// Whether the rule, besides judging each session on its own, judges
+    /// each shell, web or model-output event on its own: the audit then
+    /// also runs it on chunks of a session's events that a read kept apart
+    /// (a session of millions of reported commands is not held at once).
+    fn per_event(&self) -> bool {
+        false
+    }
 }

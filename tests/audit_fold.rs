@@ -722,3 +722,70 @@ fn unreadable_lines_are_spilled_in_chunks_and_all_reported_in_order() {
         );
     }
 }
+
+#[test]
+fn a_session_of_reported_commands_is_judged_a_chunk_at_a_time() {
+    // Ten thousand reported commands (sudo, a remote fetch, outputs above
+    // the token limit) in one session, among writes and a checkpoint: the
+    // read writes them to the spill in chunks instead of holding them, and
+    // the report is the one of every rule over the whole timeline.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = policy();
+    let mut lines = Vec::new();
+    for i in 0..10_000u32 {
+        let at = format!(
+            "2026-03-02T{:02}:{:02}:{:02}Z",
+            i / 3600,
+            (i / 60) % 60,
+            i % 60
+        );
+        let line = match i % 5 {
+            0 => format!(
+                r#"{{"type":"tool_call","tool":"Bash","payload":{{"command":"sudo ls /root/{i}"}},"timestamp":"{at}","session_id":"s"}}"#
+            ),
+            1 => format!(
+                r#"{{"type":"tool_call","tool":"Bash","payload":{{"command":"curl https://example.com/{i}"}},"timestamp":"{at}","session_id":"s"}}"#
+            ),
+            2 => format!(
+                r#"{{"type":"model_output","token_count":{},"timestamp":"{at}","session_id":"s"}}"#,
+                1000 + i
+            ),
+            3 if i % 1000 == 3 => {
+                format!(r#"{{"type":"checkpoint","timestamp":"{at}","session_id":"s"}}"#)
+            }
+            _ => format!(
+                r#"{{"type":"tool_call","tool":"Edit","payload":{{"file_path":"src/net/rate_limiter.py"}},"timestamp":"{at}","session_id":"s"}}"#
+            ),
+        };
+        lines.push(line);
+    }
+    let path = dir.path().join("commands.jsonl");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let files = inputs(std::slice::from_ref(&path));
+    let expected = full(&files, &policy);
+    for rule in ["unsafe-shell", "network-egress", "token-limit"] {
+        assert!(
+            expected.matches(&format!("\"rule\": \"{rule}\"")).count() >= 1000,
+            "{rule}"
+        );
+    }
+    for (split_min, parts) in [(1 << 40, 1), (64 << 10, 16)] {
+        let spill = Spill::new();
+        let reads = read::read_all_split_spilled(&files, &policy, None, &spill, split_min, parts);
+        let chunks: usize = reads
+            .iter()
+            .flat_map(|r| &r.spilled)
+            .map(|s| s.event_chunks.len())
+            .sum();
+        assert!(
+            chunks >= 1,
+            "{parts} parts: reported events spilled in chunks"
+        );
+        let (list, _, _) = spilled(&files, &policy, split_min, parts);
+        assert_eq!(
+            report_of(list, &policy, &AuditOptions::default()),
+            expected,
+            "{parts} parts"
+        );
+    }
+}

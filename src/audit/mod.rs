@@ -34,7 +34,7 @@ use spill::{RecordLog, Spill};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Mutex;
 use store::FindingStore;
-use timeline::{Session, SessionList, Timeline};
+use timeline::{Session, SessionList, SessionSource, Timeline};
 
 /// How one audit runs, besides the policy.
 #[derive(Debug, Clone)]
@@ -497,6 +497,12 @@ pub fn run_sessions(list: SessionList, policy: &AuditPolicy, options: &AuditOpti
     let mut events = 0usize;
     let session_count = sessions.len();
     for (i, source) in sessions.into_iter().enumerate() {
+        // Events kept only to be reported one by one that the read wrote
+        // to the spill apart: judged a chunk at a time below.
+        let offloaded = match &source {
+            SessionSource::Spilled(s) if !s.event_chunks.is_empty() => Some(s.clone()),
+            _ => None,
+        };
         let session = match SessionList::load_from(&spill, source) {
             Ok(session) => session,
             Err(e) => {
@@ -505,25 +511,53 @@ pub fn run_sessions(list: SessionList, policy: &AuditPolicy, options: &AuditOpti
             }
         };
         let index = i as u32;
-        let one = Timeline {
+        let mut one = Timeline {
             files: Vec::new(),
             sessions: vec![session],
             parse_errors: read::ParseErrors::default(),
         };
-        for (pos, rule) in rules.iter().enumerate().filter(|(_, r)| r.per_session()) {
-            let mut cx = AuditContext::reporting_to(
-                &one,
-                policy,
-                &collector,
-                std::slice::from_ref(&index),
-                pos as u64,
-                seqs[pos],
-            );
-            rule.check(&mut cx);
-            cx.flush();
-            if let Some(sink) = &cx.sink {
-                seqs[pos] = sink.seq;
+        let mut run_rules = |one: &Timeline, per_event_only: bool| {
+            for (pos, rule) in rules.iter().enumerate() {
+                if !rule.per_session() || (per_event_only && !rule.per_event()) {
+                    continue;
+                }
+                let mut cx = AuditContext::reporting_to(
+                    one,
+                    policy,
+                    &collector,
+                    std::slice::from_ref(&index),
+                    pos as u64,
+                    seqs[pos],
+                );
+                rule.check(&mut cx);
+                cx.flush();
+                if let Some(sink) = &cx.sink {
+                    seqs[pos] = sink.seq;
+                }
             }
+        };
+        run_rules(&one, false);
+        for chunk in offloaded.iter().flat_map(|s| &s.event_chunks) {
+            let Some((spilled, main)) = offloaded.as_ref().zip(one.sessions.pop()) else {
+                break;
+            };
+            let events = match spilled.load_chunk(&spill, *chunk) {
+                Ok(events) => events,
+                Err(e) => {
+                    problem.get_or_insert(e);
+                    Vec::new()
+                }
+            };
+            let part = Session {
+                id: main.id.clone(),
+                events,
+                agg: main.agg.clone(),
+                out_of_order: None,
+            };
+            one.sessions.push(part);
+            run_rules(&one, true);
+            one.sessions.pop();
+            one.sessions.push(main);
         }
         let Some(session) = one.sessions.into_iter().next() else {
             continue;

@@ -73,6 +73,10 @@ pub struct ErrorChunk {
 /// writes them to the spill.
 const ERROR_CHUNK: usize = 4096;
 
+/// How many events kept only to be reported one by one a session holds in
+/// memory while it is read with a spill (see `Sink::offloaded`).
+const EVENT_CHUNK: usize = 4096;
+
 /// Every unreadable line of an audit, in (file, line) order: in memory,
 /// or spilled in chunks as they were read (a file of nothing but
 /// unreadable lines must not cost memory per line).
@@ -155,8 +159,11 @@ pub struct FileRead {
     /// Read with a spill (`read_all_spilled`): the sessions written to it,
     /// in place of `sessions` and `folded`...
     pub spilled: Vec<SpilledSession>,
-    /// ... and the unreadable lines, in place of `errors`.
+    /// ... and the unreadable lines, in place of `errors`...
     pub spilled_errors: Vec<ErrorChunk>,
+    /// ... and, by session, the chunks of events kept only to be reported
+    /// one by one (see `Sink::offloaded`).
+    pub event_chunks: BTreeMap<Arc<str>, Vec<SpillRef>>,
 }
 
 /// A session a folded read wrote to the spill (see `audit::spill`).
@@ -169,6 +176,9 @@ pub struct SpilledSession {
     pub line_base: u32,
     /// Its aggregates could not stay exact: read it again in full.
     pub uncertain: bool,
+    /// Its events kept only to be reported one by one, beyond those in
+    /// the record (see `Sink::offloaded`).
+    pub event_chunks: Vec<SpillRef>,
 }
 
 impl SpilledSession {
@@ -183,6 +193,16 @@ impl SpilledSession {
             agg.shift_lines(self.line_base);
         }
         Ok((events, agg))
+    }
+
+    /// Loads one of its chunks of events kept only to be reported (see
+    /// `event_chunks`), lines numbered in the whole file.
+    pub fn load_chunk(&self, spill: &Spill, chunk: SpillRef) -> std::io::Result<Vec<Event>> {
+        let mut events: Vec<Event> = spill.get(chunk)?;
+        for e in &mut events {
+            e.line += self.line_base;
+        }
+        Ok(events)
     }
 }
 
@@ -225,6 +245,7 @@ impl FileRead {
             };
             match spill.put(&(&events, &agg)) {
                 Ok(at) => self.spilled.push(SpilledSession {
+                    event_chunks: self.event_chunks.remove(&id).unwrap_or_default(),
                     id,
                     at,
                     line_base: 0,
@@ -709,6 +730,13 @@ fn merge_part(merged: &mut FileRead, last_key: &mut Option<u64>, part: Part) {
     }
 }
 
+/// `events` with the offloaded events not yet in a chunk appended.
+fn events_with(events: &mut Vec<Event>, mut rest: Vec<Event>) -> Vec<Event> {
+    let mut all = std::mem::take(events);
+    all.append(&mut rest);
+    all
+}
+
 /// Moves `errors` to the spill as one chunk (they stay when it fails).
 fn spill_errors(errors: &mut Vec<ParseError>, chunks: &mut Vec<ErrorChunk>, spill: &Spill) {
     if errors.is_empty() {
@@ -810,11 +838,19 @@ fn read_part(
         ..
     } = state;
     let mut folded = fold.map(|_| BTreeMap::new());
+    let mut offloaded = sink.offloaded.into_iter();
+    let mut event_chunks = BTreeMap::new();
     read.sessions = sink
         .sessions
         .into_iter()
-        .filter(|(_, _, _, read)| *read)
-        .map(|(id, mut events, agg, _)| {
+        .filter_map(|(id, mut events, agg, read)| {
+            let (rest, chunks) = offloaded.next().unwrap_or_default();
+            read.then_some((id, events_with(&mut events, rest), agg, chunks))
+        })
+        .map(|(id, mut events, agg, chunks)| {
+            if !chunks.is_empty() {
+                event_chunks.insert(id.clone(), chunks);
+            }
             // Growth slack is memory for nothing from here on.
             events.shrink_to_fit();
             if let (Some(map), Some(mut agg)) = (folded.as_mut(), agg) {
@@ -825,6 +861,7 @@ fn read_part(
         })
         .collect();
     read.folded = folded;
+    read.event_chunks = event_chunks;
     read.errors = sink.errors;
     read.spilled_errors = sink.error_chunks;
     if let Some(spill) = mode.spill {
@@ -1133,6 +1170,11 @@ pub struct Sink<'p> {
     /// Where unreadable lines go by the chunk (`errors` holds the rest).
     spill: Option<&'p Spill>,
     error_chunks: Vec<ErrorChunk>,
+    /// By session slot, with a spill: the events kept only because a rule
+    /// reports them one by one (shell, web, large model outputs), and the
+    /// chunks of them already written to the spill, so that a session of
+    /// nothing but reported commands does not hold them all.
+    offloaded: Vec<(Vec<Event>, Vec<SpillRef>)>,
 }
 
 impl<'p> Sink<'p> {
@@ -1169,6 +1211,7 @@ impl<'p> Sink<'p> {
             only: None,
             spill: None,
             error_chunks: Vec::new(),
+            offloaded: Vec::new(),
         }
     }
 
@@ -1295,6 +1338,7 @@ impl<'p> Sink<'p> {
                     let agg = self.fold.map(|cfg| Box::new(SessionAgg::new(cfg)));
                     let read = self.only.is_none_or(|only| only.contains(session));
                     self.sessions.push((id.clone(), Vec::new(), agg, read));
+                    self.offloaded.push((Vec::new(), Vec::new()));
                     self.session_index.insert(id, self.sessions.len() - 1);
                     self.sessions.len() - 1
                 }
@@ -1334,6 +1378,21 @@ impl<'p> Sink<'p> {
             };
             if !keep {
                 return (id.clone(), usize::MAX);
+            }
+            if let (Some(spill), false) = (
+                self.spill,
+                matches!(ev.kind, EventKind::Write | EventKind::Checkpoint),
+            ) {
+                if let Some((buffer, chunks)) = self.offloaded.get_mut(at) {
+                    buffer.push(ev);
+                    if buffer.len() >= EVENT_CHUNK {
+                        if let Ok(chunk) = spill.put(buffer.as_slice()) {
+                            chunks.push(chunk);
+                            buffer.clear();
+                        }
+                    }
+                    return (id.clone(), usize::MAX);
+                }
             }
         }
         events.push(ev);

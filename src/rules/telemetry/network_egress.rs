@@ -66,6 +66,10 @@ impl TelemetryRule for NetworkEgress {
         true
     }
 
+    fn per_event(&self) -> bool {
+        true
+    }
+
     fn check(&self, cx: &mut AuditContext<'_>) {
         if !cx.policy.localhost_only() {
             return;

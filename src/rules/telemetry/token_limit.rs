@@ -50,6 +50,10 @@ impl TelemetryRule for TokenLimit {
         true
     }
 
+    fn per_event(&self) -> bool {
+        true
+    }
+
     fn check(&self, cx: &mut AuditContext<'_>) {
         let Some(limit) = cx.policy.context_window_limit else {
             return;

@@ -70,6 +70,10 @@ impl TelemetryRule for UnsafeShell {
         true
     }
 
+    fn per_event(&self) -> bool {
+        true
+    }
+
     fn check(&self, cx: &mut AuditContext<'_>) {
         let policy = cx.policy;
         for session in &cx.timeline.sessions {
