@@ -475,7 +475,17 @@ fn run_audit_streamed(
             manifest: settings.manifest.clone(),
         }),
     };
-    Ok(crate::audit::run(&inputs, &policy, &options))
+    let run = crate::audit::run(&inputs, &policy, &options);
+    // A session that could not be spilled or loaded back: the report would
+    // miss it, so there is none.
+    if let Some(problem) = run.problem() {
+        return Err(Error::io(
+            "use the temporary directory",
+            std::env::temp_dir(),
+            std::io::Error::other(problem.to_string()),
+        ));
+    }
+    Ok(run)
 }
 
 /// Writes to `path` (or standard output) through a buffer, as `write` goes.

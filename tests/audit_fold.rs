@@ -789,3 +789,67 @@ fn a_session_of_reported_commands_is_judged_a_chunk_at_a_time() {
         );
     }
 }
+
+#[test]
+fn sessions_gone_when_read_again_are_reported_not_dropped() {
+    // One session over two files must be read again; the files are gone
+    // by then (rotated by a live agent): both files are reported
+    // unreadable, and the exit code says so.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = policy();
+    let line = |path: &str, at: &str| {
+        format!(
+            r#"{{"type":"tool_call","tool":"Write","payload":{{"file_path":"{path}"}},"timestamp":"2026-03-02T{at}:00Z","session_id":"s"}}"#
+        )
+    };
+    std::fs::write(
+        dir.path().join("a.jsonl"),
+        line("/etc/passwd", "00:00") + "\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.jsonl"),
+        line("/etc/shadow", "01:00") + "\n",
+    )
+    .unwrap();
+    let files = inputs(&[dir.path().to_path_buf()]);
+    let spill = Spill::new();
+    let reads = read::read_all_spilled(&files, &policy, None, &spill);
+    let list = SessionList::build_spilled(reads, &policy, spill, |again, only| {
+        for (_, input) in &files {
+            if let Input::Path(p) = input {
+                std::fs::remove_file(p).unwrap();
+            }
+        }
+        let some: Vec<(String, Input)> = again.iter().map(|&i| files[i].clone()).collect();
+        read::read_sessions(&some, &policy, None, only)
+    })
+    .expect("built");
+    let run = agentlint::audit::run_sessions(list, &policy, &AuditOptions::default());
+    assert_eq!(run.summary.unreadable_files, 2);
+    assert_eq!(run.exit_code(None), 1);
+    let report = run.into_report();
+    assert!(report.files.iter().all(|f| f
+        .error
+        .as_deref()
+        .is_some_and(|e| e.contains("read a second time"))));
+}
+
+#[test]
+fn a_session_the_spill_cannot_give_back_is_a_problem_not_a_gap() {
+    let policy = policy();
+    let spill = Spill::in_memory();
+    let list = SessionList {
+        sessions: vec![SessionSource::Spilled(read::SpilledSession {
+            id: Arc::from("s"),
+            at: agentlint::audit::spill::SpillRef::Memory { index: 7 },
+            line_base: 0,
+            uncertain: false,
+            event_chunks: Vec::new(),
+        })],
+        spill,
+        ..SessionList::default()
+    };
+    let run = agentlint::audit::run_sessions(list, &policy, &AuditOptions::default());
+    assert!(run.problem().is_some_and(|p| p.contains("temporary file")));
+}

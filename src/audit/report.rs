@@ -288,6 +288,12 @@ impl AuditRun {
         self.session_count
     }
 
+    /// Why some session could not be audited (the temporary file of
+    /// spilled sessions failed), if one could not.
+    pub fn problem(&self) -> Option<&str> {
+        self.problem.as_deref()
+    }
+
     pub fn finding_count(&self) -> usize {
         self.findings.len()
     }

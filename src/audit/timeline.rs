@@ -223,6 +223,20 @@ impl SessionList {
             })
             .map(|(i, _)| i)
             .collect();
+        // The sessions each file read again holds.
+        let again_ids: Vec<Vec<Arc<str>>> = files_again
+            .iter()
+            .map(|&i| {
+                let read = &reads[i];
+                read.spilled
+                    .iter()
+                    .map(|s| &s.id)
+                    .chain(read.sessions.keys())
+                    .filter(|id| again.contains(*id))
+                    .cloned()
+                    .collect()
+            })
+            .collect();
         let full = if files_again.is_empty() {
             Vec::new()
         } else {
@@ -233,13 +247,13 @@ impl SessionList {
         }
         let mut files = Vec::with_capacity(reads.len());
         let mut error_chunks = Vec::new();
+        let mut leftover_errors = Vec::new();
         let spilled_count = reads.iter().map(|r| r.spilled.len()).sum::<usize>();
         let mut sessions: Vec<SessionSource> = Vec::with_capacity(spilled_count);
         for mut read in reads {
             files.push(read.take_file());
-            // A spilling read leaves no unreadable line in memory unless
-            // the spill could not encode it (it cannot fail otherwise).
-            debug_assert!(read.errors.is_empty());
+            // Lines the spill could not take stay in memory.
+            leftover_errors.append(&mut read.errors);
             error_chunks.append(&mut read.spilled_errors);
             for s in read.spilled {
                 if !again.contains(&s.id) {
@@ -248,11 +262,30 @@ impl SessionList {
             }
         }
         let mut whole: BTreeMap<Arc<str>, Vec<Event>> = BTreeMap::new();
-        for read in full {
+        for (read, &i) in full.into_iter().zip(&files_again) {
+            // A file that changed or went away between the two reads: its
+            // sessions may be short or missing, and the report says so.
+            if let (Some(e), Some(file)) = (read.io_error, files.get_mut(i)) {
+                file.io_error
+                    .get_or_insert(format!("when read a second time: {e}"));
+            }
             for (id, mut events) in read.sessions {
                 if again.contains(&id) {
                     whole.entry(id).or_default().append(&mut events);
                 }
+            }
+        }
+        for (&i, ids) in files_again.iter().zip(&again_ids) {
+            let gone: Vec<&str> = ids
+                .iter()
+                .filter(|id| !whole.contains_key(id.as_ref()))
+                .map(|id| id.as_ref())
+                .collect();
+            if let (false, Some(file)) = (gone.is_empty(), files.get_mut(i)) {
+                file.io_error.get_or_insert(format!(
+                    "session(s) {} no longer there when the file was read a second time",
+                    gone.join(", ")
+                ));
             }
         }
         let cfg = FoldConfig::new(policy);
@@ -263,7 +296,7 @@ impl SessionList {
         sessions.sort_by(|a, b| a.id().cmp(b.id()));
         Some(SessionList {
             files,
-            parse_errors: ParseErrors::spilled(error_chunks, spill.clone()),
+            parse_errors: ParseErrors::spilled(leftover_errors, error_chunks, spill.clone()),
             sessions,
             spill,
         })

@@ -102,13 +102,19 @@ impl From<Vec<ParseError>> for ParseErrors {
 }
 
 impl ParseErrors {
-    /// The spilled unreadable lines of reads, in the reads' order.
-    pub fn spilled(chunks: Vec<ErrorChunk>, spill: Spill) -> ParseErrors {
+    /// The spilled unreadable lines of reads, in the reads' order, and
+    /// those the spill could not take (listed first).
+    pub fn spilled(
+        mut memory: Vec<ParseError>,
+        chunks: Vec<ErrorChunk>,
+        spill: Spill,
+    ) -> ParseErrors {
+        memory.sort_by_key(|e| (e.file, e.line));
         ParseErrors {
-            count: chunks.iter().map(|c| c.count as usize).sum(),
+            count: memory.len() + chunks.iter().map(|c| c.count as usize).sum::<usize>(),
             chunks,
             spill: Some(spill),
-            memory: Vec::new(),
+            memory,
         }
     }
 

@@ -51,7 +51,9 @@ impl TelemetryRule for TelemetryParseError {
 
     fn check(&self, cx: &mut AuditContext<'_>) {
         let timeline = cx.timeline;
+        let mut reported = 0;
         let read_back = timeline.parse_errors.for_each(|e| {
+            reported += 1;
             cx.report_line(
                 &Self::META,
                 e.file,
@@ -72,7 +74,7 @@ impl TelemetryRule for TelemetryParseError {
                 0,
                 format!(
                     "{} unreadable telemetry lines could not be read back from a temporary file: {e}",
-                    timeline.parse_errors.len()
+                    timeline.parse_errors.len().saturating_sub(reported)
                 ),
             );
         }
