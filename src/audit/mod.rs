@@ -537,31 +537,24 @@ pub fn run_sessions(list: SessionList, policy: &AuditPolicy, options: &AuditOpti
             }
         };
         run_rules(&one, false);
-        for chunk in offloaded.iter().flat_map(|s| &s.event_chunks) {
-            let Some((spilled, main)) = offloaded.as_ref().zip(one.sessions.pop()) else {
-                break;
-            };
-            let events = match spilled.load_chunk(&spill, *chunk) {
-                Ok(events) => events,
-                Err(e) => {
-                    problem.get_or_insert(e);
-                    Vec::new()
-                }
-            };
-            let part = Session {
-                id: main.id.clone(),
-                events,
-                agg: main.agg.clone(),
-                out_of_order: None,
-            };
-            one.sessions.push(part);
-            run_rules(&one, true);
-            one.sessions.pop();
-            one.sessions.push(main);
-        }
-        let Some(session) = one.sessions.into_iter().next() else {
+        let Some(session) = one.sessions.pop() else {
             continue;
         };
+        if let Some(spilled) = &offloaded {
+            for &chunk in &spilled.event_chunks {
+                let events = spilled.load_chunk(&spill, chunk).unwrap_or_else(|e| {
+                    problem.get_or_insert(e);
+                    Vec::new()
+                });
+                one.sessions = vec![Session {
+                    id: session.id.clone(),
+                    events,
+                    agg: session.agg.clone(),
+                    out_of_order: None,
+                }];
+                run_rules(&one, true);
+            }
+        }
         let counts = collector
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
