@@ -80,6 +80,7 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
         }
     };
     let under = prefixes(&changes.root);
+    paths_exist(&args.paths, &cwd, &changes, &under)?;
     keep_selected(&mut changes, &mut results, &settings, &under);
     let checker = engine::Checker::new(&settings, &changes.root, changes.mode == Mode::All);
     let results: Vec<engine::FileResult> = changes
@@ -174,6 +175,27 @@ fn is_selected(
     settings.includes(&file.path) && (all || file.is_under(under))
 }
 
+/// Every PATH names something: a file or folder on disk, or a path of the
+/// change (a deleted file is in the change, not on disk). A PATH that
+/// exists but did not change is fine: nothing of it is in the change.
+fn paths_exist(paths: &[PathBuf], cwd: &Path, changes: &ChangeSet, under: &[String]) -> Result<()> {
+    for (path, prefix) in paths.iter().zip(under) {
+        let on_disk = std::fs::symlink_metadata(cwd.join(path)).is_ok();
+        let prefix = std::slice::from_ref(prefix);
+        if !on_disk && !changes.files.iter().any(|f| f.is_under(prefix)) {
+            return Err(no_such_path(path));
+        }
+    }
+    Ok(())
+}
+
+fn no_such_path(path: &Path) -> Error {
+    Error::usage(
+        format!("no such file or directory: `{}`", path.display()),
+        None,
+    )
+}
+
 /// Leaves out of `changes` (and of `results`, one per file) the files that
 /// are not selected, with a notice of how many the configuration left out.
 fn keep_selected<T>(
@@ -228,16 +250,10 @@ fn start_change(args: &CheckArgs, cwd: &Path) -> Result<StartedChange> {
         return Ok(StartedChange::Later);
     }
     let repo = Repo::discover(cwd)?;
-    let reference = match &sel.since {
-        Some(r) => r.clone(),
-        None => repo.default_branch()?.ok_or_else(|| {
-            Error::usage(
-                "no default branch to compare with (no origin/HEAD, main or master)",
-                Some("pass one of `--since REF`, `--staged`, `--diff FILE` or `--all`".to_string()),
-            )
-        })?,
-    };
-    Ok(StartedChange::Since(repo.start_since(&reference)?))
+    Ok(StartedChange::Since(match &sel.since {
+        Some(reference) => repo.start_since(reference)?,
+        None => repo.start_since_default()?,
+    }))
 }
 
 /// Selects a change that is not `--since`'s.
@@ -245,24 +261,60 @@ fn select_change(args: &CheckArgs, cwd: &Path) -> Result<ChangeSet> {
     let sel = &args.selection;
     if sel.all {
         let root = change::walk::find_repo_root(cwd).unwrap_or_else(|| cwd.to_path_buf());
+        for path in &args.paths {
+            if std::fs::symlink_metadata(cwd.join(path)).is_err() {
+                return Err(no_such_path(path));
+            }
+        }
         let paths: Vec<PathBuf> = args.paths.iter().map(|p| cwd.join(p)).collect();
         return change::walk::all(&root, &paths);
     }
     if let Some(diff_path) = &sel.diff {
-        return from_diff(diff_path, cwd);
+        return from_diff(diff_path, cwd, args.max_diff_size);
     }
     Repo::discover(cwd)?.staged()
 }
 
-fn from_diff(diff_path: &Path, cwd: &Path) -> Result<ChangeSet> {
-    let mut bytes = Vec::new();
-    if diff_path == Path::new("-") {
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::io("read", "<stdin>", e))?;
+/// Reads at most `limit` bytes of a diff (a file, a pipe or standard
+/// input): a larger one is an error, not a partial change.
+fn read_diff(diff_path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let name = if diff_path == Path::new("-") {
+        Path::new("<stdin>")
     } else {
-        bytes = std::fs::read(diff_path).map_err(|e| Error::io("read", diff_path, e))?;
+        diff_path
+    };
+    let mut bytes = Vec::new();
+    let read = if diff_path == Path::new("-") {
+        std::io::stdin()
+            .lock()
+            .take(limit + 1)
+            .read_to_end(&mut bytes)
+    } else {
+        let file = std::fs::File::open(diff_path).map_err(|e| Error::io("read", diff_path, e))?;
+        if file.metadata().is_ok_and(|m| m.is_dir()) {
+            return Err(Error::usage(
+                format!("`{}` is a directory, not a diff", diff_path.display()),
+                None,
+            ));
+        }
+        file.take(limit + 1).read_to_end(&mut bytes)
+    };
+    read.map_err(|e| Error::io("read", name, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::usage(
+            format!(
+                "the diff in `{}` is larger than {} (`--max-diff-size`)",
+                name.display(),
+                crate::cli::format_size(limit)
+            ),
+            Some("raise the limit with `--max-diff-size`, e.g. `--max-diff-size 1G`, or pass a smaller diff".to_string()),
+        ));
     }
+    Ok(bytes)
+}
+
+fn from_diff(diff_path: &Path, cwd: &Path, limit: u64) -> Result<ChangeSet> {
+    let bytes = read_diff(diff_path, limit)?;
     let parsed = unidiff::parse(&bytes);
     if parsed.is_empty() && !bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::input(

@@ -160,6 +160,37 @@ pub struct CheckArgs {
     /// `automationDetails.id` of the SARIF run (GitHub's analysis category).
     #[arg(long, value_name = "CATEGORY")]
     pub sarif_category: Option<String>,
+    /// The largest diff `--diff` reads (bytes, or with K, M or G); a larger
+    /// one is an error.
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    pub max_diff_size: u64,
+}
+
+/// A size in bytes: digits with an optional K, M or G (powers of 1024).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, shift) = match text.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&text[..i], 10),
+        Some((i, 'm' | 'M')) => (&text[..i], 20),
+        Some((i, 'g' | 'G')) => (&text[..i], 30),
+        _ => (text, 0),
+    };
+    let value: u64 = digits.trim().parse().map_err(|_| {
+        format!("`{text}` is not a size: write bytes, or a number with K, M or G (e.g. 64M)")
+    })?;
+    value
+        .checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("`{text}` is too large"))
+}
+
+/// A size as `parse_size` reads it, in its largest exact unit.
+pub fn format_size(bytes: u64) -> String {
+    for (shift, unit) in [(30, "G"), (20, "M"), (10, "K")] {
+        if bytes >= 1 << shift && bytes % (1 << shift) == 0 {
+            return format!("{}{unit}", bytes >> shift);
+        }
+    }
+    format!("{bytes} bytes")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

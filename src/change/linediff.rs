@@ -190,8 +190,8 @@ impl<'a> TokenSource for Lines<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::change::gitcmd::{GitCommand, Subcommand};
     use crate::change::unidiff;
-    use std::process::Command;
 
     fn ranges(lines: &ChangedLines) -> (Vec<(u32, u32)>, Vec<u32>) {
         match lines {
@@ -234,12 +234,11 @@ mod tests {
         let (a, b) = (dir.path().join("a"), dir.path().join("b"));
         std::fs::write(&a, old).expect("write old side");
         std::fs::write(&b, new).expect("write new side");
-        let out = Command::new("git")
-            .args(["diff", "--no-index", "--no-ext-diff", "--no-color", "-U0"])
+        let mut cmd = GitCommand::new(dir.path(), &[], Subcommand::DiffNoIndex);
+        cmd.args(["--no-ext-diff", "--no-color", "-U0"])
             .arg(&a)
-            .arg(&b)
-            .output()
-            .expect("git runs");
+            .arg(&b);
+        let out = cmd.output().expect("git runs");
         match unidiff::parse(&out.stdout).into_iter().next() {
             Some(f) => (f.file.lines, f.file.added, f.file.deleted),
             None => (ChangedLines::none(), 0, 0),

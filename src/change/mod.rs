@@ -3,6 +3,7 @@
 //! (`unidiff.rs`) and walking a tree (`walk.rs`).
 
 pub mod git;
+mod gitcmd;
 mod gitconfig;
 pub mod linediff;
 pub mod rawdiff;
@@ -21,8 +22,10 @@ pub enum Status {
     Deleted,
     /// Git reports a binary change; its content is not linted.
     Binary,
-    /// A symbolic link or submodule: never followed.
+    /// A symbolic link (or another entry that is not a file): never followed.
     NotAFile,
+    /// A submodule: another repository, never looked into.
+    Submodule,
 }
 
 /// The changed lines of a file's new side.
@@ -64,8 +67,10 @@ impl ChangedLines {
             ChangedLines::All => true,
             ChangedLines::Lines { ranges, deletions } => {
                 let idx = ranges.partition_point(|&(_, end)| end < first);
+                // `deletions` is sorted: the first one at or after `first`.
+                let deleted = deletions.partition_point(|&d| d < first);
                 ranges.get(idx).is_some_and(|&(start, _)| start <= last)
-                    || deletions.iter().any(|&d| d >= first && d < last)
+                    || deletions.get(deleted).is_some_and(|&d| d < last)
             }
         }
     }

@@ -23,6 +23,11 @@ impl RawEntry {
         is_regular(&self.new_mode)
     }
 
+    /// Whether the new side is a submodule (a gitlink).
+    pub fn new_is_submodule(&self) -> bool {
+        self.new_mode == "160000"
+    }
+
     /// Whether the old side is a regular file.
     pub fn old_is_regular(&self) -> bool {
         is_regular(&self.old_mode)

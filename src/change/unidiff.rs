@@ -26,6 +26,7 @@ struct Pending {
     rename_from: Option<String>,
     binary: bool,
     not_a_file: bool,
+    submodule: bool,
     new_file: bool,
     deleted_file: bool,
     new_oid: Option<String>,
@@ -77,7 +78,9 @@ impl Pending {
         } else {
             old.or(header_old).filter(|o| *o != path)
         };
-        let status = if self.not_a_file {
+        let status = if self.submodule {
+            Status::Submodule
+        } else if self.not_a_file {
             Status::NotAFile
         } else if self.binary {
             Status::Binary
@@ -228,22 +231,29 @@ fn handle_header(
         cur.rename_to = Some(unquote(rest));
     } else if let Some(rest) = text.strip_prefix("new file mode ") {
         cur.new_file = true;
-        cur.not_a_file |= is_special_mode(rest);
+        cur.mark_mode(rest);
     } else if let Some(rest) = text.strip_prefix("deleted file mode ") {
         cur.deleted_file = true;
-        cur.not_a_file |= is_special_mode(rest);
+        cur.mark_mode(rest);
     } else if let Some(rest) = text.strip_prefix("new mode ") {
-        cur.not_a_file |= is_special_mode(rest);
+        cur.mark_mode(rest);
     } else if let Some(rest) = text.strip_prefix("index ") {
         let mut parts = rest.split_whitespace();
         if let Some(range) = parts.next() {
             cur.new_oid = range.split("..").nth(1).map(str::to_string);
         }
         if let Some(mode) = parts.next() {
-            cur.not_a_file |= is_special_mode(mode);
+            cur.mark_mode(mode);
         }
     } else if text.starts_with("Binary files ") || text == "GIT binary patch" {
         cur.binary = true;
+    }
+}
+
+impl Pending {
+    fn mark_mode(&mut self, mode: &str) {
+        self.not_a_file |= is_special_mode(mode);
+        self.submodule |= mode.trim() == "160000";
     }
 }
 

@@ -137,7 +137,7 @@ pub(super) fn run(
 fn load(file: &ChangedFile, loader: &Loader<'_>) -> Option<Source> {
     if matches!(
         file.status,
-        Status::Deleted | Status::Binary | Status::NotAFile
+        Status::Deleted | Status::Binary | Status::NotAFile | Status::Submodule
     ) {
         return None;
     }

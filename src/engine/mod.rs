@@ -196,6 +196,7 @@ fn check_file(
         Status::Deleted => return skipped(file, SkipReason::Deleted),
         Status::Binary => return skipped(file, SkipReason::Binary),
         Status::NotAFile => return skipped(file, SkipReason::NotAFile),
+        Status::Submodule => return skipped(file, SkipReason::Submodule),
         Status::Added | Status::Modified | Status::Renamed => {}
     }
     if !is_python(&file.path) {

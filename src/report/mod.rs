@@ -23,6 +23,8 @@ pub enum SkipReason {
     Deleted,
     Symlink,
     NotAFile,
+    /// A submodule: another repository, never looked into.
+    Submodule,
     OutsideRoot,
     /// No selected rule applies to this kind of file.
     NoRules,
@@ -37,6 +39,7 @@ impl SkipReason {
             SkipReason::Deleted => "deleted",
             SkipReason::Symlink => "symlink",
             SkipReason::NotAFile => "not-a-file",
+            SkipReason::Submodule => "submodule",
             SkipReason::OutsideRoot => "outside-root",
             SkipReason::NoRules => "no-rules",
             SkipReason::Unreadable(_) => "unreadable",
@@ -48,7 +51,8 @@ impl SkipReason {
             SkipReason::Binary => "binary file".into(),
             SkipReason::Deleted => "deleted".into(),
             SkipReason::Symlink => "symbolic link (not followed)".into(),
-            SkipReason::NotAFile => "not a regular file (symlink or submodule)".into(),
+            SkipReason::NotAFile => "not a regular file".into(),
+            SkipReason::Submodule => "a submodule (another repository; not looked into)".into(),
             SkipReason::OutsideRoot => "path leads outside the repository".into(),
             SkipReason::NoRules => "no selected rule applies to this file type".into(),
             SkipReason::Unreadable(why) => format!("unreadable: {why}"),

@@ -76,7 +76,7 @@ impl ChangeRule for ConfigOutsideConfigDir {
             .join(", ");
         let mut hits = Vec::new();
         for file in cx.files {
-            if file.file.status == Status::NotAFile {
+            if matches!(file.file.status, Status::NotAFile | Status::Submodule) {
                 continue;
             }
             let path = file.path();

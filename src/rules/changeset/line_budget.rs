@@ -58,7 +58,10 @@ impl ChangeRule for LineBudget {
     fn check(&self, cx: &mut ChangeContext<'_>) {
         let mut hits = Vec::new();
         for file in cx.files {
-            if matches!(file.file.status, Status::Binary | Status::NotAFile) {
+            if matches!(
+                file.file.status,
+                Status::Binary | Status::NotAFile | Status::Submodule
+            ) {
                 continue;
             }
             let path = file.path();
