@@ -406,6 +406,8 @@ fn every_program_key(script: &str) -> Vec<(String, String)> {
         "alias.ls-files",
         "alias.cat-file",
         "alias.config",
+        // Configuration-based hooks (git 2.54 and later).
+        "hook.evil.command",
     ];
     let mut pairs: Vec<(String, String)> = keys
         .iter()
@@ -444,6 +446,15 @@ fn every_program_key(script: &str) -> Vec<(String, String)> {
         pairs.push((k.to_string(), v.to_string()));
     }
     pairs.push(("remote.origin.url".into(), format!("ext::{script}")));
+    for event in [
+        "pre-commit",
+        "post-index-change",
+        "reference-transaction",
+        "pre-auto-gc",
+        "post-checkout",
+    ] {
+        pairs.push(("hook.evil.event".into(), event.into()));
+    }
     pairs
 }
 

@@ -4,6 +4,7 @@
 //! in as few processes as it can, and explains git's refusals.
 
 use super::gitcmd::{self, GitCommand, Keep, Subcommand};
+use super::gitconfig::Filters;
 use super::linediff;
 use super::rawdiff::{self, RawEntry};
 use super::{ChangeSet, ChangedFile, ChangedLines, Content, Mode, Status};
@@ -198,7 +199,11 @@ impl Repo {
     /// so that each is emptied.
     fn prepare(&mut self, worktree: bool) -> Result<()> {
         let scan = super::gitconfig::scan(&self.root)?;
-        if !worktree || !scan.may_define_filters {
+        if !worktree {
+            return Ok(());
+        }
+        if let Filters::Known(names) = scan.filters {
+            self.filter_drivers = names;
             return Ok(());
         }
         // Asked of git itself: it follows includes and conditional

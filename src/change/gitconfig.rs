@@ -6,16 +6,20 @@
 //! - can git even read them? A configuration file that is a FIFO or a
 //!   device (a `.git/config` symlinked to `/dev/zero`, say) would make git
 //!   wait or read forever; the check refuses it with a clear error.
-//! - could they define a filter driver? Only then does agentlint ask git
-//!   for the drivers' exact names (`git config --get-regexp`), a process
-//!   saved on the critical path of `--since` in the common case.
+//! - which filter drivers do they define? Git is asked for the exact names
+//!   (`git config --get-regexp`) unless the answer is certain from the
+//!   files' text, which saves a process on the critical path of `--since`
+//!   in the common cases (no filter at all; git-lfs's `[filter "lfs"]`).
 //!
-//! The second is an over-approximation, never a parser: any mention of
-//! `filter` or `include` in any file git would read, any configuration in
-//! the environment, a file too large to scan, or a layout not understood
-//! here means "maybe", and git itself then lists the drivers (following
-//! includes and conditional includes exactly as it will in the diff).
-//! Every read is of a regular file, bounded in size.
+//! The text answer is certain only in the simplest shape: every `filter`
+//! that follows a `[` starts a `[filter "NAME"]` header whose NAME holds
+//! no `\` or `"`, which git reads verbatim. An old-style `[filter.name]`,
+//! an escape, any `include`, configuration in the environment, a file too
+//! large or not regular, or a layout not understood here means "ask git",
+//! which follows includes and conditional includes exactly as it will in
+//! the diff. A name read from something that only looks like a header (in
+//! a value) is emptied too, which is harmless. Every read is of a regular
+//! file, bounded in size.
 
 use crate::error::{Error, Result};
 use std::io::Read;
@@ -27,37 +31,57 @@ const MAX_SCANNED: u64 = 4 << 20;
 /// `.git` files and `commondir` hold one path.
 const MAX_POINTER: u64 = 64 << 10;
 
+/// The filter drivers git's configuration defines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Filters {
+    /// Every driver any configuration file git reads may define (a
+    /// superset of git's own list).
+    Known(Vec<String>),
+    /// Only git can tell.
+    AskGit,
+}
+
 /// What the configuration files say before git runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Scan {
-    /// `false` only when no configuration git reads can name a filter driver.
-    pub may_define_filters: bool,
+    pub filters: Filters,
 }
 
 /// Checks the configuration files git will read in the repository at
 /// `root` and whether they may define a filter driver.
 pub(crate) fn scan(root: &Path) -> Result<Scan> {
-    let mut maybe = from_environment();
+    let mut certain = !from_environment() && cfg!(target_os = "linux");
     let files = match repository_files(root)? {
         Some(files) => files,
         None => {
-            maybe = true;
+            certain = false;
             Vec::new()
         }
     };
     let user = user_files();
     if user.is_none() {
-        maybe = true;
+        certain = false;
     }
+    let mut names = Vec::new();
+    // Every file is checked (a FIFO is refused) even once git must be asked.
     for file in files.iter().chain(user.iter().flatten()) {
         match read_config(file)? {
             Contents::Missing => {}
-            Contents::Text(bytes) => maybe |= may_name_filters(&bytes),
-            Contents::NotScanned => maybe = true,
+            Contents::Text(bytes) => match filter_headers(&bytes) {
+                Some(found) => names.extend(found),
+                None => certain = false,
+            },
+            Contents::NotScanned => certain = false,
         }
     }
+    names.sort();
+    names.dedup();
     Ok(Scan {
-        may_define_filters: maybe || !cfg!(target_os = "linux"),
+        filters: if certain {
+            Filters::Known(names)
+        } else {
+            Filters::AskGit
+        },
     })
 }
 
@@ -263,29 +287,94 @@ fn is_absent(e: &std::io::Error) -> bool {
     matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory)
 }
 
-/// Whether a configuration file's text may name a filter driver or pull
-/// in another file that may.
-fn may_name_filters(bytes: &[u8]) -> bool {
+/// The filter drivers a configuration file's text defines, when that is
+/// certain: `None` for an include or any `[filter` header other than
+/// `[filter "NAME"]` with a plain NAME.
+fn filter_headers(bytes: &[u8]) -> Option<Vec<String>> {
     let text = bytes.to_ascii_lowercase();
-    memchr::memmem::find(&text, b"filter").is_some()
-        || memchr::memmem::find(&text, b"include").is_some()
+    if memchr::memmem::find(&text, b"include").is_some() {
+        return None;
+    }
+    let mut names = Vec::new();
+    for at in memchr::memmem::find_iter(&text, b"filter") {
+        // Git reads a section name right after `[`, with no space.
+        if at == 0 || bytes[at - 1] != b'[' {
+            continue;
+        }
+        let rest = &bytes[at + b"filter".len()..];
+        match rest.first() {
+            // `[filter]`, `[filters]`, `[filter-x]`: another section.
+            Some(b']') => continue,
+            Some(c) if c.is_ascii_alphanumeric() || *c == b'-' => continue,
+            Some(b' ' | b'\t') => {}
+            // `[filter.name]` (lower-cased by git), or anything else.
+            _ => return None,
+        }
+        let rest = rest.trim_ascii_start();
+        let quoted = rest.strip_prefix(b"\"")?;
+        let end = memchr::memchr3(b'"', b'\\', b'\n', quoted)?;
+        if quoted[end] != b'"' || quoted.get(end + 1) != Some(&b']') {
+            return None;
+        }
+        names.push(String::from_utf8(quoted[..end].to_vec()).ok()?);
+    }
+    Some(names)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::change::gitcmd::{GitCommand, Subcommand};
 
+    /// Each text through `filter_headers` and through git's own reading
+    /// (`git config --file`): a certain answer holds every name git finds.
     #[test]
-    fn a_mention_of_filter_or_include_in_any_case_counts() {
+    fn filter_names_from_text_are_git_s_own_or_git_is_asked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("config");
+        let known = |names: &[&str]| Some(names.iter().map(|n| n.to_string()).collect::<Vec<_>>());
         for (text, expected) in [
-            ("[core]\n\tbare = false\n", false),
-            ("[filter \"lfs\"]\n\tclean = git-lfs clean -- %f\n", true),
-            ("[FILTER \"x\"]\n\tclean = x\n", true),
-            ("[Filter.x]\n\tclean = x\n", true),
-            ("[include]\n\tpath = other\n", true),
-            ("[includeIf \"gitdir:/x/\"]\n\tpath = other\n", true),
+            ("[core]\n\tbare = false\n", known(&[])),
+            (
+                "[filter \"lfs\"]\n\tclean = git-lfs clean -- %f\n\trequired = true\n",
+                known(&["lfs"]),
+            ),
+            ("[FILTER \"X\"]\n\tclean = x\n", known(&["X"])),
+            ("[Filter  \t\"a=b.c\"]\n\tclean = x\n", known(&["a=b.c"])),
+            ("[core][filter \"y\"]\nclean = x\n", known(&["y"])),
+            (
+                "[remote \"origin\"]\n\tpartialclonefilter = blob:none\n",
+                known(&[]),
+            ),
+            ("[filters]\n\tx = 1\n[filter]\n\tclean = x\n", known(&[])),
+            ("[Filter.x]\n\tclean = x\n", None),
+            ("[filter \"a\\\"b\"]\n\tclean = x\n", None),
+            ("[filter \"a\\\\b\"]\n\tclean = x\n", None),
+            ("[include]\n\tpath = other\n", None),
+            ("[includeIf \"gitdir:/x/\"]\n\tpath = other\n", None),
         ] {
-            assert_eq!(may_name_filters(text.as_bytes()), expected, "{text}");
+            assert_eq!(filter_headers(text.as_bytes()), expected, "{text}");
+            std::fs::write(&file, text).expect("write");
+            let mut cmd = GitCommand::new(dir.path(), &[], Subcommand::Config);
+            cmd.args(["--no-includes", "-z", "--name-only", "--file"])
+                .arg(&file)
+                .args(["--get-regexp", r"^filter\."]);
+            let out = cmd.output().expect("git runs");
+            let from_git: Vec<String> = out
+                .stdout
+                .split(|&b| b == 0)
+                .filter_map(|k| {
+                    let k = String::from_utf8_lossy(k);
+                    k.strip_prefix("filter.")?
+                        .rsplit_once('.')
+                        .map(|(d, _)| d.to_string())
+                })
+                .collect();
+            if let Some(names) = &expected {
+                for name in &from_git {
+                    assert!(names.contains(name), "{text}: git names `{name}`");
+                }
+            }
         }
     }
 
