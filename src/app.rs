@@ -283,6 +283,16 @@ fn read_diff(diff_path: &Path, limit: u64) -> Result<Vec<u8>> {
     } else {
         diff_path
     };
+    let too_large = || {
+        Error::usage(
+            format!(
+                "the diff in `{}` is larger than {} (`--max-diff-size`)",
+                name.display(),
+                crate::cli::format_size(limit)
+            ),
+            Some("raise the limit with `--max-diff-size`, e.g. `--max-diff-size 1G`, or pass a smaller diff".to_string()),
+        )
+    };
     let mut bytes = Vec::new();
     let read = if diff_path == Path::new("-") {
         std::io::stdin()
@@ -291,24 +301,22 @@ fn read_diff(diff_path: &Path, limit: u64) -> Result<Vec<u8>> {
             .read_to_end(&mut bytes)
     } else {
         let file = std::fs::File::open(diff_path).map_err(|e| Error::io("read", diff_path, e))?;
-        if file.metadata().is_ok_and(|m| m.is_dir()) {
-            return Err(Error::usage(
-                format!("`{}` is a directory, not a diff", diff_path.display()),
-                None,
-            ));
+        match file.metadata() {
+            Ok(meta) if meta.is_dir() => {
+                return Err(Error::usage(
+                    format!("`{}` is a directory, not a diff", diff_path.display()),
+                    None,
+                ))
+            }
+            // A regular file says its size: no need to read it to refuse it.
+            Ok(meta) if meta.is_file() && meta.len() > limit => return Err(too_large()),
+            _ => {}
         }
         file.take(limit + 1).read_to_end(&mut bytes)
     };
     read.map_err(|e| Error::io("read", name, e))?;
     if bytes.len() as u64 > limit {
-        return Err(Error::usage(
-            format!(
-                "the diff in `{}` is larger than {} (`--max-diff-size`)",
-                name.display(),
-                crate::cli::format_size(limit)
-            ),
-            Some("raise the limit with `--max-diff-size`, e.g. `--max-diff-size 1G`, or pass a smaller diff".to_string()),
-        ));
+        return Err(too_large());
     }
     Ok(bytes)
 }

@@ -125,6 +125,13 @@ fn a_diff_larger_than_the_limit_is_an_error_not_a_partial_change() {
         &[],
     );
     assert_eq!(code, 0, "{stderr}");
+    // A file far beyond the default limit (sparse: it takes no disk) is
+    // refused without being read.
+    let sparse = std::fs::File::create(repo.path().join("sparse.diff")).expect("create");
+    sparse.set_len(1 << 40).expect("a sparse terabyte");
+    let (code, _, stderr) = agentlint(repo.path(), &["check", "--diff", "sparse.diff"], &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("larger than 64M"), "{stderr}");
     let (code, _, stderr) = agentlint(
         repo.path(),
         &["check", "--diff", "big.diff", "--max-diff-size", "lots"],
