@@ -84,10 +84,17 @@ fn refusal(stderr: &str, dir: &Path) -> Option<Error> {
     if stderr.contains("bad config") {
         return Some(Error::Git {
             what: "reading its configuration".into(),
-            stderr: stderr.trim().to_string(),
+            stderr: bounded(stderr),
             help: Some(
                 "git cannot read the configuration file named above; fix or remove it".into(),
             ),
+        });
+    }
+    if stderr.contains("unknown repository extension") || stderr.contains("repository format") {
+        return Some(Error::Git {
+            what: "opening the repository".into(),
+            stderr: bounded(stderr),
+            help: Some("the repository uses a format this git does not know; upgrade git".into()),
         });
     }
     let corrupt = [
@@ -99,19 +106,32 @@ fn refusal(stderr: &str, dir: &Path) -> Option<Error> {
         "packfile",
         "index file",
         "bad signature",
-        "unknown repository format",
-        "unknown repository extension",
         "missing blob",
         "missing tree",
     ];
     if corrupt.iter().any(|needle| stderr.contains(needle)) {
         return Some(Error::Git {
             what: "reading the repository".into(),
-            stderr: stderr.trim().to_string(),
+            stderr: bounded(stderr),
             help: Some("git cannot read this repository; `git fsck` says more".into()),
         });
     }
     None
+}
+
+/// Git's standard error for a message: trimmed, and at most a screenful
+/// (git's errors are short; a repository could still make one long).
+fn bounded(stderr: &str) -> String {
+    const MAX: usize = 2000;
+    let stderr = stderr.trim();
+    if stderr.len() <= MAX {
+        return stderr.to_string();
+    }
+    let mut end = MAX;
+    while !stderr.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{} [... {} more bytes]", &stderr[..end], stderr.len() - end)
 }
 
 /// Whether git's error is about the revision it was given.
@@ -133,7 +153,7 @@ fn about_revision(stderr: &str) -> bool {
 fn git_error(what: &str, stderr: &str, dir: &Path) -> Error {
     refusal(stderr, dir).unwrap_or_else(|| Error::Git {
         what: what.to_string(),
-        stderr: stderr.trim().to_string(),
+        stderr: bounded(stderr),
         help: None,
     })
 }
@@ -230,9 +250,7 @@ impl Repo {
 
     /// Whether `rev` names a commit.
     fn is_commit(&self, rev: &str) -> bool {
-        let mut cmd = self.git(Subcommand::RevParse);
-        cmd.args(["--verify", "--quiet", &format!("{rev}^{{commit}}")]);
-        run(cmd, &self.root).is_ok()
+        self.commit_of(rev).is_some()
     }
 
     /// The commit `rev` names.

@@ -46,6 +46,12 @@ impl Pending {
         }
     }
 
+    /// A mode line: a symlink or a submodule is not a file to lint.
+    fn mark_mode(&mut self, mode: &str) {
+        self.not_a_file |= is_special_mode(mode);
+        self.submodule |= mode.trim() == "160000";
+    }
+
     fn finish(self, out: &mut Vec<DiffFile>) {
         if !self.started {
             return;
@@ -247,13 +253,6 @@ fn handle_header(
         }
     } else if text.starts_with("Binary files ") || text == "GIT binary patch" {
         cur.binary = true;
-    }
-}
-
-impl Pending {
-    fn mark_mode(&mut self, mode: &str) {
-        self.not_a_file |= is_special_mode(mode);
-        self.submodule |= mode.trim() == "160000";
     }
 }
 
