@@ -346,6 +346,27 @@ fn a_partial_clone_never_fetches_what_it_lacks() {
         );
         let notices = report["notices"].to_string();
         assert!(notices.contains("partial clone"), "{how}: {notices}");
+
+        // A move: rename detection would read the missing blob. The diff
+        // runs again without it; the moved file counts as added.
+        git_in(&clone, &["mv", "a.py", "moved.py"]);
+        let (code, report, stderr) = agentlint(&clone, &["check", "--since", "base"], &[]);
+        assert!(!trap.ran(), "{how}: the transport program ran: {stderr}");
+        assert_eq!(code, 1, "{how}: {stderr}");
+        assert_eq!(
+            findings(&report),
+            vec![f("moved.py", 5, "bare-except")],
+            "{how}"
+        );
+        let notices = report["notices"].to_string();
+        assert!(
+            notices.contains("moved files are not followed"),
+            "{how}: {notices}"
+        );
+        assert_eq!(
+            report["summary"]["skipped_by_reason"]["deleted"], 1,
+            "{how}"
+        );
     }
 }
 

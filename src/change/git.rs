@@ -75,7 +75,7 @@ fn refusal(stderr: &str, dir: &Path) -> Option<Error> {
             Some("install a newer git".to_string()),
         ));
     }
-    if stderr.contains("lazy fetching disabled") || stderr.contains("promisor remote") {
+    if lacks_objects(stderr) {
         return Some(Error::usage(
             "this partial clone lacks objects the comparison needs, and agentlint never fetches (fetching would run the remote's transport programs)",
             Some("fetch them yourself first (running the same `git diff` once fetches what it lacks), or clone without `--filter`".to_string()),
@@ -134,6 +134,12 @@ fn bounded(stderr: &str) -> String {
     format!("{} [... {} more bytes]", &stderr[..end], stderr.len() - end)
 }
 
+/// Whether git stopped for an object a partial clone does not have (and,
+/// lazy fetching being off, did not fetch).
+fn lacks_objects(stderr: &str) -> bool {
+    stderr.contains("lazy fetching disabled") || stderr.contains("from promisor remote")
+}
+
 /// Whether git's error is about the revision it was given.
 fn about_revision(stderr: &str) -> bool {
     let stderr = stderr.to_ascii_lowercase();
@@ -176,7 +182,6 @@ const DIFF_INDEX: &[&str] = &[
     "--raw",
     "-z",
     "--no-abbrev",
-    "--find-renames",
     "--no-ext-diff",
     "--no-textconv",
     "--no-relative",
@@ -439,7 +444,7 @@ impl Repo {
         // untracked files, which do not depend on the diff.
         let mut diff = self.git(Subcommand::DiffIndex);
         diff.args(DIFF_INDEX)
-            .args(["--merge-base", reference, "--"]);
+            .args(["--find-renames", "--merge-base", reference, "--"]);
         let diff = diff.spawn(false, true)?;
         let blobs = BlobReader::spawn(&self)?;
         let mut ls_files = self.git(Subcommand::LsFiles);
@@ -455,11 +460,17 @@ impl Repo {
         })
     }
 
-    /// The raw diff from `reference`'s merge-base to the working tree,
-    /// when `diff-index --merge-base` failed: no single merge-base (a
-    /// missing ref, a shallow clone, or a criss-cross history git refuses
-    /// to pick from). `merge-base` explains, or picks one.
-    fn raw_diff_from_merge_base(&self, reference: &str, stderr: &str) -> Result<Vec<u8>> {
+    /// The raw diff from `reference`'s merge-base to the working tree
+    /// when `diff-index --merge-base` failed with `stderr`, and whether
+    /// renames were followed. A partial clone may lack the blobs rename
+    /// detection reads: the diff runs again without it (a moved file is
+    /// then deleted and added). No single merge-base (a missing ref, a
+    /// shallow clone, or a criss-cross history git refuses to pick from):
+    /// `merge-base` explains, or picks one.
+    fn raw_diff_after(&self, reference: &str, stderr: &str) -> Result<(Vec<u8>, bool)> {
+        if lacks_objects(stderr) {
+            return self.raw_diff(&["--merge-base", reference], false);
+        }
         if let Some(refused) = refusal(stderr, &self.root) {
             return Err(refused);
         }
@@ -467,9 +478,30 @@ impl Repo {
             return Err(git_error("diff-index", stderr, &self.root));
         }
         let base = self.merge_base(reference)?;
+        self.raw_diff(&[base.as_str()], true)
+    }
+
+    /// `diff-index` from `revision` to the working tree, with rename
+    /// detection when `renames` and the objects it needs are there.
+    fn raw_diff(&self, revision: &[&str], renames: bool) -> Result<(Vec<u8>, bool)> {
         let mut cmd = self.git(Subcommand::DiffIndex);
-        cmd.args(DIFF_INDEX).args([base.as_str(), "--"]);
-        run(cmd, &self.root)
+        cmd.args(DIFF_INDEX)
+            .arg(if renames {
+                "--find-renames"
+            } else {
+                "--no-renames"
+            })
+            .args(revision)
+            .arg("--");
+        let out = cmd.output()?;
+        if out.status.success() {
+            return Ok((out.stdout, renames));
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if renames && lacks_objects(&stderr) {
+            return self.raw_diff(revision, false);
+        }
+        Err(git_error("diff-index", &stderr, &self.root))
     }
 
     /// The index against HEAD, with the staged blobs' contents. Git never
@@ -477,7 +509,8 @@ impl Repo {
     pub fn staged(mut self) -> Result<ChangeSet> {
         self.prepare(false)?;
         let mut diff = self.git(Subcommand::DiffIndex);
-        diff.args(DIFF_INDEX).args(["--cached", "HEAD", "--"]);
+        diff.args(DIFF_INDEX)
+            .args(["--find-renames", "--cached", "HEAD", "--"]);
         let diff = diff.spawn(false, true)?;
         let blobs = BlobReader::spawn(&self)?;
         let out = diff
@@ -628,10 +661,10 @@ impl SinceRun {
         let out = diff
             .wait_with_output()
             .map_err(|e| gitcmd_wait_error("diff-index", e))?;
-        let raw = if out.status.success() {
-            out.stdout
+        let (raw, renames_followed) = if out.status.success() {
+            (out.stdout, true)
         } else {
-            repo.raw_diff_from_merge_base(&reference, &String::from_utf8_lossy(&out.stderr))?
+            repo.raw_diff_after(&reference, &String::from_utf8_lossy(&out.stderr))?
         };
         let untracked = gitcmd::finish(untracked, "ls-files").map_err(|e| match e {
             Error::Git { what, stderr, .. } => git_error(&what, &stderr, &repo.root),
@@ -726,6 +759,11 @@ impl SinceRun {
             results.push(result);
         }
         let mut notices = Vec::new();
+        if !renames_followed {
+            notices.push(
+                "moved files are not followed: this partial clone lacks the blobs rename detection reads (agentlint never fetches), so a moved file counts as deleted and added".to_string(),
+            );
+        }
         if missing > 0 {
             notices.push(format!(
                 "the merge-base version of {missing} file{s} is not in this repository (a partial clone; agentlint never fetches), so every line of {them} counts as changed",
