@@ -446,17 +446,25 @@ impl Repo {
         diff.args(DIFF_INDEX)
             .args(["--find-renames", "--merge-base", reference, "--"]);
         let diff = diff.spawn(false, true)?;
-        let blobs = BlobReader::spawn(&self)?;
+        // Starting a process waits for its exec; the other two start on a
+        // thread of their own so the caller gets on with its work at once.
         let mut ls_files = self.git(Subcommand::LsFiles);
         ls_files.args(["--others", "--exclude-standard", "-z", "--"]);
-        let untracked = ls_files.spawn(false, true)?;
+        let mut cat_file = self.git(Subcommand::CatFile);
+        cat_file.arg("--batch");
+        let helpers = std::thread::spawn(move || {
+            let untracked = ls_files.spawn(false, true)?;
+            let blobs = BlobReader {
+                child: cat_file.spawn(true, false)?,
+            };
+            Ok((blobs, untracked))
+        });
         Ok(SinceRun {
             repo: self,
             reference: reference.to_string(),
             implicit_base: false,
             diff,
-            blobs,
-            untracked,
+            helpers,
         })
     }
 
@@ -627,8 +635,8 @@ pub struct SinceRun {
     /// The reference is the default branch, not one the user named.
     implicit_base: bool,
     diff: Child,
-    blobs: BlobReader,
-    untracked: Child,
+    /// The blob reader and `ls-files`, being started.
+    helpers: std::thread::JoinHandle<Result<(BlobReader, Child)>>,
 }
 
 impl SinceRun {
@@ -655,9 +663,14 @@ impl SinceRun {
             reference,
             implicit_base,
             diff,
-            blobs,
-            untracked,
+            helpers,
         } = self;
+        let (blobs, untracked) = helpers.join().unwrap_or_else(|_| {
+            Err(gitcmd_wait_error(
+                "ls-files",
+                std::io::Error::other("starting git failed"),
+            ))
+        })?;
         let out = diff
             .wait_with_output()
             .map_err(|e| gitcmd_wait_error("diff-index", e))?;
