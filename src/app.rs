@@ -92,48 +92,122 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
     let mut report = checker.report(&changes, results);
     if !args.telemetry.is_empty() {
         let audit = run_audit(&args.telemetry, args.telemetry_format, None, &settings)?;
+        let shown = (args.format == Format::Human && !args.statistics)
+            .then(|| telemetry_lines(&audit.findings));
         audit_findings_into(&mut report, audit, &changes.root, &cwd);
+        if let Some(lines) = shown {
+            for ((name, line), text) in lines {
+                let path = relative_telemetry_path(&changes.root, &cwd, &name);
+                report.lines.insert((path, line), text);
+            }
+        }
         report.finish();
     }
     if !args.show_suppressed {
         // Counted in the summary either way; listed only on request.
         report.suppressed.clear();
     }
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            args.output.is_none()
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none()
+        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let rendered = if args.statistics {
+        // The table instead of the report, as ruff does; as JSON for JSON.
+        match args.format {
+            Format::Json => statistics::render_json(&report),
+            _ => format!(
+                "{}{}\n",
+                statistics::render(&report),
+                human::summary_line(&report)
+            ),
+        }
+    } else {
+        match args.format {
+            Format::Human => human::render(&report, color, output_width(to_terminal)),
+            Format::Json => json::render(&report),
+            Format::Compact => compact::render(&report),
+            Format::Github => github::render(&report),
+            Format::Sarif => sarif::render(
+                &report,
+                &sarif::SarifOptions {
+                    rules: settings.selection.rules().map(|r| r.meta()).collect(),
+                    category: args.sarif_category.clone(),
+                },
+            ),
         }
     };
-    let mut rendered = match args.format {
-        Format::Human => human::render(&report, color),
-        Format::Json => json::render(&report),
-        Format::Compact => compact::render(&report),
-        Format::Github => github::render(&report),
-        Format::Sarif => sarif::render(
-            &report,
-            &sarif::SarifOptions {
-                rules: settings.selection.rules().map(|r| r.meta()).collect(),
-                category: args.sarif_category.clone(),
-            },
-        ),
-    };
-    if args.statistics {
-        let table = statistics::render(&report);
-        // Appended only where the output is text for people; a JSON, SARIF
-        // or workflow-command document stays intact and the table goes to
-        // standard error.
-        if args.output.is_none() && matches!(args.format, Format::Human | Format::Compact) {
-            rendered.push_str(&table);
-        } else {
-            eprint!("{table}");
-        }
-    }
     write_output(args.output.as_deref(), &rendered)?;
     Ok(report.exit_code(args.fail_on.threshold()))
+}
+
+/// How wide human output to standard output wraps (see
+/// `human::wrap_width`).
+fn output_width(to_terminal: bool) -> Option<usize> {
+    human::wrap_width(
+        std::env::var("COLUMNS").ok().as_deref(),
+        to_terminal,
+        || terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0 as usize),
+    )
+}
+
+/// The telemetry lines the findings point at, by file name (as given) and
+/// line: each file read once, front to back, keeping at most a few KiB of
+/// each wanted line. Unreadable files and standard input give none.
+fn telemetry_lines(findings: &[crate::finding::Finding]) -> Vec<((String, u32), String)> {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::io::BufRead;
+    const KEEP: usize = 4096;
+    let mut wanted: BTreeMap<&str, BTreeSet<u32>> = BTreeMap::new();
+    for f in findings {
+        if !f.path.is_empty() && f.path != "-" && f.start.line > 0 {
+            wanted.entry(&f.path).or_default().insert(f.start.line);
+        }
+    }
+    let mut out = Vec::new();
+    for (name, lines) in wanted {
+        let Ok(file) = std::fs::File::open(name) else {
+            continue;
+        };
+        let mut reader = std::io::BufReader::new(file);
+        let last = lines.iter().next_back().copied().unwrap_or(0);
+        let mut number = 1u32;
+        let mut current: Vec<u8> = Vec::new();
+        while number <= last {
+            let Ok(buf) = reader.fill_buf() else { break };
+            if buf.is_empty() {
+                if !current.is_empty() && lines.contains(&number) {
+                    out.push((
+                        (name.to_string(), number),
+                        String::from_utf8_lossy(&current).into_owned(),
+                    ));
+                }
+                break;
+            }
+            let (chunk, ends_line) = match memchr::memchr(b'\n', buf) {
+                Some(i) => (&buf[..i], Some(i + 1)),
+                None => (buf, None),
+            };
+            if lines.contains(&number) && current.len() < KEEP {
+                let room = KEEP - current.len();
+                current.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            let used = ends_line.unwrap_or(buf.len());
+            reader.consume(used);
+            if ends_line.is_some() {
+                if lines.contains(&number) {
+                    out.push((
+                        (name.to_string(), number),
+                        String::from_utf8_lossy(&current).into_owned(),
+                    ));
+                }
+                current.clear();
+                number += 1;
+            }
+        }
+    }
+    out
 }
 
 pub fn install_hook(args: &InstallHookArgs) -> Result<i32> {
@@ -439,10 +513,10 @@ pub fn init(path: &Path) -> Result<i32> {
 pub fn explain(id: &str, rules_dir: Option<&Path>) -> Result<i32> {
     let rules_dir = listing_rules_dir(rules_dir)?;
     let known = declarative::catalog(rules_dir.as_deref())?;
-    let rule = known.iter().find(|r| r.meta().id == id).ok_or_else(|| {
+    let rule = crate::registry::resolve_name(id, &known).map_err(|unknown| {
         Error::usage(
-            format!("unknown rule `{id}`"),
-            Some("`agentlint rules` lists every rule".to_string()),
+            unknown.message(),
+            Some("`agentlint rules` lists every rule; ruff codes (`E722`, `BLE001`) and snake_case names work too".to_string()),
         )
     })?;
     let meta = rule.meta();
@@ -536,6 +610,19 @@ fn run_audit_streamed(
         }),
     };
     let run = crate::audit::run(&inputs, &policy, &options);
+    // Nothing to audit is not a clean audit: a wrong folder or a glob that
+    // matched nothing must not pass.
+    if run.summary.files == 0 {
+        let named = paths
+            .iter()
+            .map(|p| format!("`{}`", p.display()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(Error::usage(
+            format!("no telemetry found in {named}"),
+            Some("give telemetry files, or folders holding `*.jsonl` files (Claude Code: `~/.claude/projects/<project>/`, Codex: `~/.codex/sessions/`)".to_string()),
+        ));
+    }
     // A session that could not be spilled or loaded back: the report would
     // miss it, so there is none.
     if let Some(problem) = run.problem() {
@@ -668,15 +755,21 @@ pub fn audit(args: &AuditArgs) -> Result<i32> {
                 .collect();
             let mut tail = crate::report::Report::default();
             audit_notices_into(&mut tail, &run.summary);
-            tail.summary.findings = run.finding_count();
             let github = matches!(args.format, Format::Github);
-            let tail = if github {
-                github::render(&tail)
-            } else {
-                compact::render(&tail)
-            };
             write_streamed(output, |w| {
+                let summary = &mut tail.summary;
+                let mut last_path: Option<String> = None;
                 run.for_each_finding_by_path(&paths, |f| {
+                    summary.findings += 1;
+                    match f.severity {
+                        crate::finding::Severity::Error => summary.errors += 1,
+                        crate::finding::Severity::Warning => summary.warnings += 1,
+                        crate::finding::Severity::Note => summary.notes += 1,
+                    }
+                    if last_path.as_deref() != Some(f.path.as_str()) {
+                        summary.files_with_findings += 1;
+                        last_path = Some(f.path.clone());
+                    }
                     let line = if github {
                         github::annotation(&f)
                     } else {
@@ -684,6 +777,11 @@ pub fn audit(args: &AuditArgs) -> Result<i32> {
                     };
                     writeln!(w, "{line}")
                 })?;
+                let tail = if github {
+                    github::render(&tail)
+                } else {
+                    compact::render(&tail)
+                };
                 w.write_all(tail.as_bytes())
             })?;
         }

@@ -57,8 +57,22 @@ pub struct Finding {
     /// of them changed; `None` means the anchor line alone.
     #[serde(skip)]
     pub scope_lines: Option<(u32, u32)>,
+    /// Other places in the same file the reader needs to see (the first
+    /// misplaced logging call of a function flagged at its `def`).
+    pub related: Vec<Related>,
     /// Extra, rule-specific fields (audit findings: session, tasks, window).
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// A second location of a finding, in the finding's file, with what it shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Related {
+    /// Byte range in the file as it was linted.
+    #[serde(skip)]
+    pub span: Range<usize>,
+    pub start: Position,
+    pub end: Position,
+    pub message: String,
 }
 
 impl Finding {

@@ -19,6 +19,22 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(err) => {
+            // Wrapped to the terminal's width on a terminal, not at all in a
+            // file or a CI log (see `human::wrap_width`).
+            use std::io::IsTerminal;
+            let width = agentlint::report::human::wrap_width(
+                std::env::var("COLUMNS").ok().as_deref(),
+                std::io::stderr().is_terminal(),
+                || terminal_size::terminal_size_of(std::io::stderr()).map(|(w, _)| w.0 as usize),
+            );
+            let _ = miette::set_hook(Box::new(move |_| {
+                let opts = miette::MietteHandlerOpts::new();
+                let opts = match width {
+                    Some(width) => opts.width(width),
+                    None => opts.wrap_lines(false),
+                };
+                Box::new(opts.build())
+            }));
             eprintln!("{:?}", miette::Report::new(err));
             ExitCode::from(2)
         }

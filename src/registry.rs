@@ -54,3 +54,54 @@ pub fn all() -> &'static [Registered] {
 pub fn find(id: &str) -> Option<&'static Registered> {
     RULES.iter().find(|r| r.meta().id == id)
 }
+
+/// ruff's codes for the rules that follow ruff's semantics; `# noqa: E722`
+/// and `--select BLE001` name them.
+pub const RUFF_CODES: &[(&str, &str)] = &[("E722", "bare-except"), ("BLE001", "broad-except")];
+
+/// A rule named by a user that no rule answers to, with the closest id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownRule {
+    pub name: String,
+    pub suggestion: Option<&'static str>,
+}
+
+impl UnknownRule {
+    /// "unknown rule `x`" and, when one is close, "did you mean `y`?".
+    pub fn message(&self) -> String {
+        match self.suggestion {
+            Some(id) => format!("unknown rule `{}`; did you mean `{id}`?", self.name),
+            None => format!("unknown rule `{}`", self.name),
+        }
+    }
+}
+
+/// The rule of `known` that `name` names: its id (`broad-except`), the id
+/// in snake_case (`broad_except`) or its ruff code (`BLE001`).
+pub fn resolve_name(
+    name: &str,
+    known: &[&'static Registered],
+) -> Result<&'static Registered, UnknownRule> {
+    let name = name.trim();
+    let kebab = name.replace('_', "-");
+    let code = RUFF_CODES
+        .iter()
+        .find(|(code, _)| code.eq_ignore_ascii_case(name))
+        .map(|(_, id)| *id);
+    let wanted = code.unwrap_or(kebab.as_str());
+    if let Some(rule) = known.iter().find(|r| r.meta().id == wanted) {
+        return Ok(rule);
+    }
+    let ids = known.iter().map(|r| r.meta().id);
+    let codes = RUFF_CODES.iter().map(|(code, _)| *code);
+    let suggestion = crate::settings::did_you_mean(&kebab, ids.chain(codes)).map(|hit| {
+        RUFF_CODES
+            .iter()
+            .find(|(code, _)| *code == hit)
+            .map_or(hit, |(_, id)| *id)
+    });
+    Err(UnknownRule {
+        name: name.to_string(),
+        suggestion,
+    })
+}

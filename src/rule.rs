@@ -5,7 +5,7 @@
 use crate::change::{ChangedFile, Status};
 use crate::config::manifest::Manifest;
 use crate::finding::Severity;
-use crate::rules::python::helpers::Imports;
+use crate::rules::python::helpers::Bindings;
 use crate::settings::RuleOptions;
 use crate::source::Source;
 use std::ops::Range;
@@ -96,6 +96,9 @@ pub struct RawFinding {
     /// Byte range whose lines make the finding part of the change when any
     /// of them changed (function-level rules); `None` means the anchor line.
     pub scope: Option<Range<usize>>,
+    /// Other byte ranges of the file the reader needs to see, each with
+    /// what it shows.
+    pub related: Vec<(Range<usize>, String)>,
 }
 
 /// What an AST rule sees of the file it runs on, and where it reports.
@@ -103,7 +106,7 @@ pub struct AstContext<'a> {
     pub source: &'a [u8],
     pub options: &'a RuleOptions,
     root: Node<'a>,
-    imports: std::cell::OnceCell<Imports>,
+    bindings: std::cell::OnceCell<Bindings>,
     pub(crate) findings: Vec<RawFinding>,
 }
 
@@ -113,15 +116,16 @@ impl<'a> AstContext<'a> {
             source,
             options,
             root,
-            imports: std::cell::OnceCell::new(),
+            bindings: std::cell::OnceCell::new(),
             findings: Vec::new(),
         }
     }
 
-    /// The file's import bindings, collected on first use only.
-    pub fn imports(&self) -> &Imports {
-        self.imports
-            .get_or_init(|| Imports::collect(self.root, self.source))
+    /// What the file's names are bound to (imports, rebound builtins),
+    /// collected on first use only.
+    pub fn bindings(&self) -> &Bindings {
+        self.bindings
+            .get_or_init(|| Bindings::collect(self.root, self.source))
     }
 
     /// The source text of a node ("" if it is not valid UTF-8, which cannot
@@ -142,6 +146,7 @@ impl<'a> AstContext<'a> {
             message,
             help: None,
             scope: None,
+            related: Vec::new(),
         });
         let last = self.findings.len() - 1;
         &mut self.findings[last]
@@ -159,6 +164,10 @@ impl RawFinding {
     }
     pub fn scope(&mut self, scope: Range<usize>) -> &mut Self {
         self.scope = Some(scope);
+        self
+    }
+    pub fn related(&mut self, span: Range<usize>, message: impl Into<String>) -> &mut Self {
+        self.related.push((span, message.into()));
         self
     }
 }

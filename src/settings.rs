@@ -18,6 +18,8 @@ use std::sync::Arc;
 pub struct RuleOptions {
     /// `NAME` in `NAME.X(...)` / `self.NAME.X(...)` logging calls.
     pub logger_name_pattern: Regex,
+    /// log-not-at-entry: what "at the function's entry" means.
+    pub log_placement: LogPlacement,
     /// config-outside-config-dir: where configuration may change.
     pub config_files: ConfigFileOptions,
     /// line-budget: changed-line budgets from the config file.
@@ -264,6 +266,19 @@ pub struct ForbiddenPattern {
     pub origin: String,
 }
 
+/// log-not-at-entry's `placement` (see the rule's documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogPlacement {
+    /// The first logging call runs before any branch.
+    #[default]
+    Entry,
+    /// The first statement (after docstring, guards, logger setup) logs.
+    FirstStatement,
+    /// Every path that returns normally logs.
+    EveryPath,
+}
+
 pub const DEFAULT_LOGGER_NAME_PATTERN: &str = r"^(?:_{0,2}(?:log|logger)|LOG|LOGGER)$";
 
 impl Default for RuleOptions {
@@ -271,6 +286,7 @@ impl Default for RuleOptions {
         RuleOptions {
             logger_name_pattern: Regex::new(DEFAULT_LOGGER_NAME_PATTERN)
                 .expect("the default logger pattern is a valid regex"),
+            log_placement: LogPlacement::default(),
             config_files: ConfigFileOptions::default(),
             line_budget: LineBudgetOptions::default(),
             tests: TestOptions::default(),
@@ -278,6 +294,20 @@ impl Default for RuleOptions {
             forbidden_patterns: Vec::new(),
         }
     }
+}
+
+/// The candidate closest to `input`, if one is close enough to be what
+/// was meant (a typo, not another word).
+pub fn did_you_mean<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(input, c), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
 }
 
 /// The rules selected for a run and their effective severities.
@@ -300,25 +330,28 @@ impl Selection {
         select: &[String],
         ignore: &[String],
     ) -> Result<Self> {
-        for id in select.iter().chain(ignore) {
-            if !known.iter().any(|r| r.meta().id == id) {
-                return Err(Error::usage(
-                    format!("unknown rule `{id}`"),
-                    Some(format!(
-                        "known rules: {}",
-                        known
-                            .iter()
-                            .map(|r| r.meta().id)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
-                ));
-            }
-        }
+        // Rules may be named by id, snake_case or ruff code (`BLE001`).
+        let resolve = |names: &[String]| -> Result<Vec<&'static str>> {
+            names
+                .iter()
+                .map(|name| {
+                    registry::resolve_name(name, &known)
+                        .map(|r| r.meta().id)
+                        .map_err(|unknown| {
+                            Error::usage(
+                                unknown.message(),
+                                Some("`agentlint rules` lists every rule; ruff codes (`E722`, `BLE001`) and snake_case names work too".to_string()),
+                            )
+                        })
+                })
+                .collect()
+        };
+        let select = resolve(select)?;
+        let ignore = resolve(ignore)?;
         let enabled = known
             .into_iter()
-            .filter(|r| select.is_empty() || select.iter().any(|s| s == r.meta().id))
-            .filter(|r| !ignore.iter().any(|s| s == r.meta().id))
+            .filter(|r| select.is_empty() || select.contains(&r.meta().id))
+            .filter(|r| !ignore.contains(&r.meta().id))
             .collect();
         Ok(Selection {
             enabled,

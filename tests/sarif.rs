@@ -96,6 +96,7 @@ fn synthetic_report() -> Report {
         message: message.to_string(),
         help: None,
         scope_lines: None,
+        related: Vec::new(),
         extra: BTreeMap::new(),
     };
     let mut telemetry = finding(

@@ -359,6 +359,7 @@ impl AuditRun {
             message: r.message,
             help: r.help,
             scope_lines: None,
+            related: Vec::new(),
             extra: r.extra,
         }
     }

@@ -125,11 +125,18 @@ impl AgentConfig {
         let data = if text.trim().is_empty() {
             AgentConfigData::default()
         } else {
+            // The key path of an error is tracked beside the parser.
+            let mut key_path = None;
             let parsed: std::result::Result<Option<AgentConfigData>, _> =
-                serde_saphyr::from_str(&text);
+                serde_saphyr::with_deserializer_from_str(&text, |de| {
+                    serde_path_to_error::deserialize(de).map_err(|err| {
+                        key_path = super::errors::key_path(err.path(), super::errors::Syntax::Yaml);
+                        err.into_inner()
+                    })
+                });
             match parsed {
                 Ok(data) => data.unwrap_or_default(),
-                Err(err) => return Err(yaml_error(&name, &text, &err)),
+                Err(err) => return Err(yaml_error(&name, &text, &err, key_path.as_deref())),
             }
         };
         Ok(AgentConfig {
@@ -175,7 +182,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
     }
 }
 
-fn yaml_error(name: &str, text: &str, err: &serde_saphyr::Error) -> Error {
+fn yaml_error(name: &str, text: &str, err: &serde_saphyr::Error, key_path: Option<&str>) -> Error {
     let inner = err.without_snippet();
     let (start, len) = inner
         .location()
@@ -203,13 +210,20 @@ fn yaml_error(name: &str, text: &str, err: &serde_saphyr::Error) -> Error {
         .unwrap_or(&message)
         .trim()
         .to_string();
+    let span = start..start + len;
+    let plain = super::errors::plain(
+        &message,
+        key_path,
+        text.get(span.clone()),
+        super::errors::Syntax::Yaml,
+    );
     Error::input(
         name,
         text.to_string(),
-        start..start + len,
-        format!("invalid agent configuration `{name}`: {message}"),
-        message,
-        Some("expected the sections `session`, `environment`, `constraints` and `telemetry` of the agent_config.yaml template".into()),
+        span,
+        format!("invalid agent configuration `{name}`: {}", plain.message),
+        plain.label,
+        Some("the agent_config.yaml template has the sections `session`, `environment`, `constraints` and `telemetry`".into()),
     )
 }
 

@@ -37,6 +37,8 @@ use toml::Spanned;
 pub struct LogNotAtEntryConfig {
     /// Regex over the logger's name in `NAME.debug(...)`.
     pub logger_name_pattern: Option<Spanned<String>>,
+    /// What "at the function's entry" means.
+    pub placement: Option<crate::settings::LogPlacement>,
 }
 
 /// `[rules.config-outside-config-dir]`
@@ -242,40 +244,61 @@ impl LoadedConfig {
         id: &str,
         span: std::ops::Range<usize>,
     ) -> Result<&'static str> {
-        known
-            .iter()
-            .find(|r| r.meta().id == id)
+        crate::registry::resolve_name(id, known)
             .map(|r| r.meta().id)
-            .ok_or_else(|| {
+            .map_err(|unknown| {
                 self.error(
                     span,
-                    format!("unknown rule `{id}`"),
-                    "no rule has this id",
-                    Some("`agentlint rules` lists every rule".into()),
+                    unknown.message(),
+                    "no rule has this name",
+                    Some("`agentlint rules` lists every rule; ruff codes (`E722`, `BLE001`) and snake_case names work too".into()),
                 )
             })
     }
 }
 
 /// Parses configuration text; for a pyproject, `None` when it has no
-/// `[tool.agentlint]` table.
+/// `[tool.agentlint]` table. Errors name the key, what it must be and what
+/// was found (see `config::errors`).
 fn parse(path: &Path, text: &str, is_pyproject: bool) -> Result<Option<FileConfig>> {
     let name = path.display().to_string();
-    let result = if is_pyproject {
-        toml::from_str::<Pyproject>(text).map(|p| p.tool.agentlint)
-    } else {
-        toml::from_str::<FileConfig>(text).map(Some)
-    };
-    result.map_err(|err| {
+    let help =
+        || Some("`agentlint init` writes a commented starter file with every key".to_string());
+    let deserializer = toml::Deserializer::parse(text).map_err(|err| {
+        // A syntax error: the parser's own words are plain already.
         let span = err.span().unwrap_or(0..0);
         let message = err.message().trim().to_string();
         Error::input(
             name.clone(),
             text.to_string(),
             span,
-            format!("invalid configuration in `{name}`: {message}"),
+            format!("`{name}` is not valid TOML: {message}"),
             message,
-            Some("`agentlint init` writes a commented starter file with every key".into()),
+            help(),
+        )
+    })?;
+    let result = if is_pyproject {
+        serde_path_to_error::deserialize::<_, Pyproject>(deserializer).map(|p| p.tool.agentlint)
+    } else {
+        serde_path_to_error::deserialize::<_, FileConfig>(deserializer).map(Some)
+    };
+    result.map_err(|err| {
+        let path = super::errors::key_path(err.path(), super::errors::Syntax::Toml);
+        let inner = err.inner();
+        let span = inner.span().unwrap_or(0..0);
+        let plain = super::errors::plain(
+            inner.message(),
+            path.as_deref(),
+            text.get(span.clone()),
+            super::errors::Syntax::Toml,
+        );
+        Error::input(
+            name.clone(),
+            text.to_string(),
+            span,
+            format!("invalid configuration in `{name}`: {}", plain.message),
+            plain.label,
+            help(),
         )
     })
 }
@@ -311,6 +334,10 @@ pub const STARTER: &str = r#"# agentlint configuration. Every key is optional; t
 
 [rules.log-not-at-entry]
 # logger-name-pattern = '^(?:_{0,2}(?:log|logger)|LOG|LOGGER)$'
+# Where the first logging call must be: "entry" (before any branch),
+# "first-statement" (the first statement after the docstring, guard clauses
+# and the logger's setup) or "every-path" (every path that returns logs).
+# placement = "entry"
 
 [rules.config-outside-config-dir]
 # config-dirs = ["config"]

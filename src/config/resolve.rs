@@ -282,6 +282,9 @@ fn apply_file(loaded: &LoadedConfig, settings: &mut Settings) -> Result<()> {
     settings.include = globs(loaded, &c.include)?;
     settings.exclude = globs(loaded, &c.exclude)?;
     let options = &mut settings.options;
+    if let Some(placement) = c.rules.log_not_at_entry.placement {
+        options.log_placement = placement;
+    }
     if let Some(pattern) = &c.rules.log_not_at_entry.logger_name_pattern {
         options.logger_name_pattern = Regex::new(pattern.get_ref()).map_err(|e| {
             loaded.error(

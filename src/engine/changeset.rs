@@ -41,6 +41,7 @@ pub(super) fn run(
         }
         return;
     }
+    report.judged_by_change_rules();
     let inputs: Vec<&Path> = settings.input_files.iter().map(|p| p.as_path()).collect();
     let canonical_root = loader.canonical_root;
     // Texts are read only where a rule needs them: every file for the
@@ -243,6 +244,7 @@ fn resolve<'s>(
         message: finding.message,
         help: finding.help,
         scope_lines: None,
+        related: Vec::new(),
         extra: BTreeMap::new(),
     }
 }

@@ -335,6 +335,16 @@ fn resolve(raw: RawFinding, source: &Source, settings: &Settings) -> Finding {
         message: raw.message,
         help: raw.help,
         scope_lines,
+        related: raw
+            .related
+            .into_iter()
+            .map(|(span, message)| crate::finding::Related {
+                start: source.position(span.start),
+                end: source.position(span.end),
+                span,
+                message,
+            })
+            .collect(),
         extra: BTreeMap::new(),
     }
 }

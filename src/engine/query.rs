@@ -309,6 +309,7 @@ impl QueryPass {
                         message,
                         help: rule.help().map(str::to_string),
                         scope,
+                        related: Vec::new(),
                     },
                 ));
             }

@@ -5,12 +5,15 @@
 //! `::error file=P,line=L,col=C,endLine=L2,endColumn=C2,title=T::MESSAGE`
 //!
 //! Escaped as GitHub's toolkit does (`@actions/core`, `command.ts`): in the
-//! message `%`, `\r`, `\n`; in property values also `:` and `,`. Columns
-//! count characters from 1 and `endColumn` is exclusive, as in every other
-//! format. Notices become `::notice::` commands; the summary is a plain
-//! log line.
+//! message `%`, `\r`, `\n`; in property values also `:` and `,`; other
+//! control characters are shown escaped (`\x1b`), since the log viewer
+//! would interpret them. Columns count characters from 1 and `endColumn` is
+//! exclusive, as in every other format. Notices become `::notice::`
+//! commands; suppressed findings (`--show-suppressed`) and the summary are
+//! plain log lines, escaped so that none can start a command.
 
-use super::human::summary_line;
+use super::escape;
+use super::human::{summary_line, suppressed_line};
 use super::Report;
 use crate::finding::{Finding, Severity};
 use std::fmt::Write as _;
@@ -23,7 +26,7 @@ pub fn escape_data(text: &str) -> String {
             '%' => out.push_str("%25"),
             '\r' => out.push_str("%0D"),
             '\n' => out.push_str("%0A"),
-            c => out.push(c),
+            c => push_visible(&mut out, c),
         }
     }
     out
@@ -39,10 +42,16 @@ pub fn escape_property(text: &str) -> String {
             '\n' => out.push_str("%0A"),
             ':' => out.push_str("%3A"),
             ',' => out.push_str("%2C"),
-            c => out.push(c),
+            c => push_visible(&mut out, c),
         }
     }
     out
+}
+
+/// `c`, or its escape when it is a control character.
+fn push_visible(out: &mut String, c: char) {
+    let mut buf = [0u8; 4];
+    out.push_str(&escape::one_line(c.encode_utf8(&mut buf)));
 }
 
 fn command(severity: Severity) -> &'static str {
@@ -86,6 +95,9 @@ pub fn render(report: &Report) -> String {
     for f in &report.findings {
         out.push_str(&annotation(f));
         out.push('\n');
+    }
+    for f in &report.suppressed {
+        let _ = writeln!(out, "{}", suppressed_line(f));
     }
     for notice in &report.notices {
         let _ = writeln!(

@@ -31,6 +31,23 @@ fn finding(f: &crate::finding::Finding) -> Value {
         "help": f.help,
     });
     if let Some(map) = obj.as_object_mut() {
+        if !f.related.is_empty() {
+            let related: Vec<Value> = f
+                .related
+                .iter()
+                .map(|r| {
+                    json!({
+                        "path": f.path,
+                        "line": r.start.line,
+                        "column": r.start.column,
+                        "end_line": r.end.line,
+                        "end_column": r.end.column,
+                        "message": r.message,
+                    })
+                })
+                .collect();
+            map.insert("related".into(), Value::from(related));
+        }
         for (k, v) in &f.extra {
             map.insert(k.clone(), v.clone());
         }

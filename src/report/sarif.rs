@@ -405,6 +405,39 @@ fn result(f: &Finding, rule_index: usize, fingerprint: String) -> SarifResult {
         extra.insert("help".into(), serde_json::Value::from(help.as_str()));
     }
 
+    // The other places the reader needs (the first misplaced logging call).
+    let related: Vec<Location> = f
+        .related
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut physical = PhysicalLocation::builder()
+                .artifact_location(artifact_location(&f.path))
+                .build();
+            if r.start.line > 0 {
+                let start_column = r.start.column.max(1);
+                let (end_line, end_column) =
+                    if (r.end.line, r.end.column) >= (r.start.line, start_column) {
+                        (r.end.line, r.end.column.max(1))
+                    } else {
+                        (r.start.line, start_column)
+                    };
+                physical.region = Some(
+                    Region::builder()
+                        .start_line(i64::from(r.start.line))
+                        .start_column(i64::from(start_column))
+                        .end_line(i64::from(end_line))
+                        .end_column(i64::from(end_column))
+                        .build(),
+                );
+            }
+            Location::builder()
+                .id(i as i64)
+                .physical_location(physical)
+                .message(text_message(with_period(&r.message)))
+                .build()
+        })
+        .collect();
     let mut result = SarifResult::builder()
         .rule_id(f.rule)
         .rule_index(rule_index as i64)
@@ -415,6 +448,9 @@ fn result(f: &Finding, rule_index: usize, fingerprint: String) -> SarifResult {
             .build()])
         .partial_fingerprints(fingerprints)
         .build();
+    if !related.is_empty() {
+        result.related_locations = Some(related);
+    }
     if !extra.is_empty() {
         result.properties = Some(PropertyBag::builder().additional_properties(extra).build());
     }

@@ -26,7 +26,7 @@ use std::sync::OnceLock;
 pub const FILE_DIRECTIVE_LINES: u32 = 20;
 
 /// ruff codes and the rules they stand for.
-pub const NOQA_CODES: &[(&str, &str)] = &[("E722", "bare-except"), ("BLE001", "broad-except")];
+pub const NOQA_CODES: &[(&str, &str)] = crate::registry::RUFF_CODES;
 
 /// The suppressions of one file.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

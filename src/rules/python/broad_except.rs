@@ -4,7 +4,7 @@ use crate::declare_rule;
 use crate::rule::{AstContext, AstRule, RuleMeta};
 use crate::rules::python::helpers::{
     any_statement, handler_parts, is_bare_raise, is_known_falsy, is_logger_candidate,
-    is_logger_method_name, keyword_argument, unparenthesize, Imports,
+    is_logger_method_name, keyword_argument, unparenthesize, Bindings,
 };
 use crate::settings::RuleOptions;
 use tree_sitter::Node;
@@ -80,11 +80,11 @@ impl AstRule for BroadExcept {
             return;
         }
         let source = cx.source;
-        let imports = cx.imports();
+        let bindings = cx.bindings();
         let Some((name, anchor)) = handler
             .types
             .iter()
-            .find_map(|t| first_broad_type(*t, source, imports))
+            .find_map(|t| first_broad_type(*t, source, bindings))
         else {
             return;
         };
@@ -94,7 +94,7 @@ impl AstRule for BroadExcept {
         let bound = handler
             .name
             .map(|n| std::str::from_utf8(&source[n.byte_range()]).unwrap_or(""));
-        if reraises(body, bound, source) || logs_exception(body, source, imports) {
+        if reraises(body, bound, source) || logs_exception(body, source, bindings) {
             return;
         }
         cx.report(
@@ -110,7 +110,7 @@ impl AstRule for BroadExcept {
 fn first_broad_type<'t>(
     ty: Node<'t>,
     source: &[u8],
-    imports: &Imports,
+    bindings: &Bindings,
 ) -> Option<(String, Node<'t>)> {
     let ty = unparenthesize(ty);
     if matches!(ty.kind(), "tuple" | "expression_list") {
@@ -118,9 +118,9 @@ fn first_broad_type<'t>(
         let elements: Vec<Node<'t>> = ty.named_children(&mut cursor).collect();
         return elements
             .into_iter()
-            .find_map(|e| first_broad_type(e, source, imports));
+            .find_map(|e| first_broad_type(e, source, bindings));
     }
-    let name = imports.builtin_name(ty, source)?;
+    let name = bindings.builtin_name(ty, source)?;
     matches!(name.as_str(), "Exception" | "BaseException").then_some((name, ty))
 }
 
@@ -155,7 +155,7 @@ fn reraises(body: Node<'_>, bound: Option<&str>, source: &[u8]) -> bool {
 }
 
 /// A statement-level logging call that records the exception's traceback.
-fn logs_exception(body: Node<'_>, source: &[u8], imports: &Imports) -> bool {
+fn logs_exception(body: Node<'_>, source: &[u8], bindings: &Bindings) -> bool {
     any_statement(body, &mut |stmt| {
         if stmt.kind() != "expression_statement" || stmt.named_child_count() != 1 {
             return false;
@@ -168,7 +168,7 @@ fn logs_exception(body: Node<'_>, source: &[u8], imports: &Imports) -> bool {
         };
         let exc_info_enabled = || {
             keyword_argument(call, "exc_info", source)
-                .is_some_and(|value| !is_known_falsy(value, source, imports))
+                .is_some_and(|value| !is_known_falsy(value, source, bindings))
         };
         match func.kind() {
             "attribute" => {
@@ -176,11 +176,11 @@ fn logs_exception(body: Node<'_>, source: &[u8], imports: &Imports) -> bool {
                     return false;
                 };
                 let method = std::str::from_utf8(&source[attr.byte_range()]).unwrap_or("");
-                is_logger_candidate(func, source, imports)
+                is_logger_candidate(func, source, bindings)
                     && (method == "exception"
                         || (is_logger_method_name(method) && exc_info_enabled()))
             }
-            "identifier" => match imports.resolve(func, source).as_deref() {
+            "identifier" => match bindings.resolve(func, source).as_deref() {
                 Some("logging.exception") => true,
                 Some(q) => q
                     .strip_prefix("logging.")

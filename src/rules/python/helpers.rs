@@ -121,21 +121,228 @@ pub fn handler_parts(clause: Node<'_>) -> Handler<'_> {
     Handler { types, name, body }
 }
 
-/// Names bound by imports anywhere in the file, mapped to what they refer
-/// to (`import logging as log` binds `log` -> `logging`), plus the names of
-/// classes and functions that shadow builtins.
-#[derive(Debug, Default)]
-pub struct Imports {
-    bindings: HashMap<String, String>,
-    local_definitions: Vec<String>,
+/// Python's builtin names (`dir(builtins)` without the dunder names),
+/// sorted: the names whose rebinding [`Bindings`] records.
+const BUILTINS: &[&str] = &[
+    "ArithmeticError",
+    "AssertionError",
+    "AttributeError",
+    "BaseException",
+    "BaseExceptionGroup",
+    "BlockingIOError",
+    "BrokenPipeError",
+    "BufferError",
+    "BytesWarning",
+    "ChildProcessError",
+    "ConnectionAbortedError",
+    "ConnectionError",
+    "ConnectionRefusedError",
+    "ConnectionResetError",
+    "DeprecationWarning",
+    "EOFError",
+    "Ellipsis",
+    "EncodingWarning",
+    "EnvironmentError",
+    "Exception",
+    "ExceptionGroup",
+    "False",
+    "FileExistsError",
+    "FileNotFoundError",
+    "FloatingPointError",
+    "FutureWarning",
+    "GeneratorExit",
+    "IOError",
+    "ImportError",
+    "ImportWarning",
+    "IndentationError",
+    "IndexError",
+    "InterruptedError",
+    "IsADirectoryError",
+    "KeyError",
+    "KeyboardInterrupt",
+    "LookupError",
+    "MemoryError",
+    "ModuleNotFoundError",
+    "NameError",
+    "None",
+    "NotADirectoryError",
+    "NotImplemented",
+    "NotImplementedError",
+    "OSError",
+    "OverflowError",
+    "PendingDeprecationWarning",
+    "PermissionError",
+    "ProcessLookupError",
+    "RecursionError",
+    "ReferenceError",
+    "ResourceWarning",
+    "RuntimeError",
+    "RuntimeWarning",
+    "StopAsyncIteration",
+    "StopIteration",
+    "SyntaxError",
+    "SyntaxWarning",
+    "SystemError",
+    "SystemExit",
+    "TabError",
+    "TimeoutError",
+    "True",
+    "TypeError",
+    "UnboundLocalError",
+    "UnicodeDecodeError",
+    "UnicodeEncodeError",
+    "UnicodeError",
+    "UnicodeTranslateError",
+    "UnicodeWarning",
+    "UserWarning",
+    "ValueError",
+    "Warning",
+    "ZeroDivisionError",
+    "abs",
+    "aiter",
+    "all",
+    "anext",
+    "any",
+    "ascii",
+    "bin",
+    "bool",
+    "breakpoint",
+    "bytearray",
+    "bytes",
+    "callable",
+    "chr",
+    "classmethod",
+    "compile",
+    "complex",
+    "copyright",
+    "credits",
+    "delattr",
+    "dict",
+    "dir",
+    "divmod",
+    "enumerate",
+    "eval",
+    "exec",
+    "exit",
+    "filter",
+    "float",
+    "format",
+    "frozenset",
+    "getattr",
+    "globals",
+    "hasattr",
+    "hash",
+    "help",
+    "hex",
+    "id",
+    "input",
+    "int",
+    "isinstance",
+    "issubclass",
+    "iter",
+    "len",
+    "license",
+    "list",
+    "locals",
+    "map",
+    "max",
+    "memoryview",
+    "min",
+    "next",
+    "object",
+    "oct",
+    "open",
+    "ord",
+    "pow",
+    "print",
+    "property",
+    "quit",
+    "range",
+    "repr",
+    "reversed",
+    "round",
+    "set",
+    "setattr",
+    "slice",
+    "sorted",
+    "staticmethod",
+    "str",
+    "sum",
+    "super",
+    "tuple",
+    "type",
+    "vars",
+    "zip",
+];
+
+/// The builtin name `name` is, if it is one (as a `'static` key).
+fn builtin(name: &str) -> Option<&'static str> {
+    BUILTINS.binary_search(&name).ok().map(|i| BUILTINS[i])
 }
 
-impl Imports {
-    pub fn collect(root: Node<'_>, source: &[u8]) -> Imports {
-        let mut imports = Imports::default();
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ScopeKind {
+    Module,
+    Function,
+    Class,
+}
+
+/// A scope of the file: the module, a `def` or a `class`, as a byte range.
+#[derive(Debug, Clone)]
+struct ScopeRange {
+    start: usize,
+    end: usize,
+    parent: u32,
+    kind: ScopeKind,
+}
+
+/// One binding of a builtin's name: where, and for an import, what it
+/// imports (`from builtins import ValueError as Exception`).
+#[derive(Debug, Clone)]
+struct Rebinding {
+    at: usize,
+    import: Option<String>,
+}
+
+/// What the names of a file are bound to, for the questions the rules ask:
+/// the imports (`import logging as log` binds `log` -> `logging`), for
+/// qualified names, and per scope the rebindings of builtin names
+/// (`BaseException = ValueError`, `class Exception(...)`, `for`/`with`
+/// targets, parameters, `:=`, `global`), so that a rebound name is not
+/// taken for the builtin.
+///
+/// Visibility follows ruff's semantic model (the reference for BLE001):
+/// code sees the bindings of its own scope made above it, and every binding
+/// of the scopes around its function (function bodies are analysed once
+/// the scopes around them are complete), so a function sees a module-level
+/// alias made further down, module-level code does not; a class scope is
+/// not seen from the methods inside it. An `except ... as NAME` binding
+/// ends with its handler, as in Python.
+/// Built in one pass over the statements; each lookup costs a binary
+/// search plus the depth of the scope chain.
+#[derive(Debug, Default)]
+pub struct Bindings {
+    imports: HashMap<String, String>,
+    scopes: Vec<ScopeRange>,
+    /// Scope ids ordered by their start.
+    by_start: Vec<u32>,
+    rebound: HashMap<(u32, &'static str), Vec<Rebinding>>,
+}
+
+impl Bindings {
+    pub fn collect(root: Node<'_>, source: &[u8]) -> Bindings {
+        let mut b = Bindings {
+            scopes: vec![ScopeRange {
+                start: 0,
+                end: usize::MAX,
+                parent: 0,
+                kind: ScopeKind::Module,
+            }],
+            ..Bindings::default()
+        };
         let text = |n: Node<'_>| std::str::from_utf8(&source[n.byte_range()]).unwrap_or("");
-        let mut stack = vec![root];
-        while let Some(node) = stack.pop() {
+        let mut stack: Vec<(Node<'_>, u32)> = vec![(root, 0)];
+        while let Some((node, scope)) = stack.pop() {
             match node.kind() {
                 "import_statement" => {
                     let mut c = node.walk();
@@ -145,14 +352,13 @@ impl Imports {
                                 name.child_by_field_name("name"),
                                 name.child_by_field_name("alias"),
                             ) {
-                                imports
-                                    .bindings
-                                    .insert(text(alias).to_string(), dotted(text(target)));
+                                let target = dotted(text(target));
+                                b.bind_import(scope, alias, text(alias), target);
                             }
                         } else {
                             let full = dotted(text(name));
                             let head = full.split('.').next().unwrap_or("").to_string();
-                            imports.bindings.insert(head.clone(), head);
+                            b.bind_import(scope, name, &head.clone(), head);
                         }
                     }
                 }
@@ -163,31 +369,261 @@ impl Imports {
                         .unwrap_or_default();
                     let mut c = node.walk();
                     for name in node.children_by_field_name("name", &mut c) {
-                        let (target, local) = if name.kind() == "aliased_import" {
+                        let (target, local, local_node) = if name.kind() == "aliased_import" {
                             match (
                                 name.child_by_field_name("name"),
                                 name.child_by_field_name("alias"),
                             ) {
-                                (Some(t), Some(a)) => (dotted(text(t)), text(a).to_string()),
+                                (Some(t), Some(a)) => (dotted(text(t)), text(a).to_string(), a),
                                 _ => continue,
                             }
                         } else {
                             let t = dotted(text(name));
-                            (t.clone(), t)
+                            (t.clone(), t, name)
                         };
-                        imports.bindings.insert(local, format!("{module}.{target}"));
+                        b.bind_import(scope, local_node, &local, format!("{module}.{target}"));
                     }
                 }
-                "class_definition" | "function_definition" => {
+                "function_definition" => {
                     if let Some(name) = node.child_by_field_name("name") {
-                        imports.local_definitions.push(text(name).to_string());
+                        b.bind(scope, name, text(name));
                     }
-                    push_statement_children(node, &mut stack);
+                    let inner = b.open_scope(node, scope, ScopeKind::Function);
+                    if let Some(params) = node.child_by_field_name("parameters") {
+                        b.bind_parameters(inner, params, source);
+                    }
+                    if let Some(body) = node.child_by_field_name("body") {
+                        stack.push((body, inner));
+                    }
                 }
-                _ => push_statement_children(node, &mut stack),
+                "class_definition" => {
+                    if let Some(name) = node.child_by_field_name("name") {
+                        b.bind(scope, name, text(name));
+                    }
+                    let inner = b.open_scope(node, scope, ScopeKind::Class);
+                    if let Some(body) = node.child_by_field_name("body") {
+                        stack.push((body, inner));
+                    }
+                }
+                "expression_statement" => {
+                    let mut c = node.walk();
+                    for child in node.named_children(&mut c) {
+                        b.bind_assignment(scope, child, source);
+                    }
+                }
+                "for_statement" => {
+                    if let Some(left) = node.child_by_field_name("left") {
+                        b.bind_targets(scope, left, source);
+                    }
+                    push_statement_children(node, scope, &mut stack);
+                }
+                "with_statement" => {
+                    let mut c = node.walk();
+                    for clause in node.named_children(&mut c) {
+                        if clause.kind() != "with_clause" {
+                            continue;
+                        }
+                        let mut ic = clause.walk();
+                        for item in clause.named_children(&mut ic) {
+                            let alias = item
+                                .child_by_field_name("value")
+                                .filter(|v| v.kind() == "as_pattern")
+                                .and_then(|v| v.child_by_field_name("alias"));
+                            if let Some(alias) = alias {
+                                b.bind_targets(scope, alias, source);
+                            }
+                        }
+                    }
+                    push_statement_children(node, scope, &mut stack);
+                }
+                "global_statement" | "nonlocal_statement" => {
+                    let mut c = node.walk();
+                    for name in node.named_children(&mut c) {
+                        if name.kind() == "identifier" {
+                            b.bind(scope, name, text(name));
+                        }
+                    }
+                }
+                _ => push_statement_children(node, scope, &mut stack),
             }
         }
-        imports
+        b.by_start = (0..b.scopes.len() as u32).collect();
+        b.by_start.sort_by_key(|&i| b.scopes[i as usize].start);
+        // Walrus targets can sit in any expression: looked for only in
+        // files that have one.
+        if memchr::memmem::find(source, b":=").is_some() {
+            let mut cursor = root.walk();
+            let mut pending = vec![root];
+            while let Some(node) = pending.pop() {
+                if node.kind() == "named_expression" {
+                    if let Some(name) = node.child_by_field_name("name") {
+                        let scope = b.scope_at(name.start_byte());
+                        b.bind(scope, name, text(name));
+                    }
+                }
+                cursor.reset(node);
+                pending.extend(node.named_children(&mut cursor));
+            }
+        }
+        for list in b.rebound.values_mut() {
+            list.sort_by_key(|r| r.at);
+        }
+        b
+    }
+
+    fn open_scope(&mut self, node: Node<'_>, parent: u32, kind: ScopeKind) -> u32 {
+        self.scopes.push(ScopeRange {
+            start: node.start_byte(),
+            end: node.end_byte(),
+            parent,
+            kind,
+        });
+        (self.scopes.len() - 1) as u32
+    }
+
+    fn bind(&mut self, scope: u32, node: Node<'_>, name: &str) {
+        if let Some(name) = builtin(name) {
+            self.rebound
+                .entry((scope, name))
+                .or_default()
+                .push(Rebinding {
+                    at: node.start_byte(),
+                    import: None,
+                });
+        }
+    }
+
+    fn bind_import(&mut self, scope: u32, node: Node<'_>, local: &str, target: String) {
+        if let Some(name) = builtin(local) {
+            self.rebound
+                .entry((scope, name))
+                .or_default()
+                .push(Rebinding {
+                    at: node.start_byte(),
+                    import: Some(target.clone()),
+                });
+        }
+        self.imports.insert(local.to_string(), target);
+    }
+
+    /// The targets of `x = ...`, `a, b = ...`, `x: T = ...`, `x += ...`
+    /// and chains (`a = b = ...`).
+    fn bind_assignment(&mut self, scope: u32, node: Node<'_>, source: &[u8]) {
+        let mut node = node;
+        while matches!(node.kind(), "assignment" | "augmented_assignment") {
+            if let Some(left) = node.child_by_field_name("left") {
+                self.bind_targets(scope, left, source);
+            }
+            match node.child_by_field_name("right") {
+                Some(right) => node = right,
+                None => break,
+            }
+        }
+    }
+
+    /// The names an assignment target binds (not attributes or subscripts).
+    fn bind_targets(&mut self, scope: u32, target: Node<'_>, source: &[u8]) {
+        let mut pending = vec![target];
+        while let Some(node) = pending.pop() {
+            match node.kind() {
+                "identifier" => {
+                    let name = std::str::from_utf8(&source[node.byte_range()]).unwrap_or("");
+                    self.bind(scope, node, name);
+                }
+                "pattern_list"
+                | "tuple_pattern"
+                | "list_pattern"
+                | "list_splat_pattern"
+                | "as_pattern_target"
+                | "parenthesized_expression"
+                | "expression_list"
+                | "tuple"
+                | "list" => {
+                    let mut c = node.walk();
+                    pending.extend(node.named_children(&mut c));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn bind_parameters(&mut self, scope: u32, params: Node<'_>, source: &[u8]) {
+        let mut c = params.walk();
+        for param in params.named_children(&mut c) {
+            let name = match param.kind() {
+                "identifier" => Some(param),
+                "default_parameter" | "typed_default_parameter" => {
+                    param.child_by_field_name("name")
+                }
+                "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" => {
+                    let mut pc = param.walk();
+                    let found = param.named_children(&mut pc).find(|n| {
+                        matches!(
+                            n.kind(),
+                            "identifier" | "list_splat_pattern" | "dictionary_splat_pattern"
+                        )
+                    });
+                    found.map(|n| {
+                        if n.kind() == "identifier" {
+                            n
+                        } else {
+                            n.named_child(0).unwrap_or(n)
+                        }
+                    })
+                }
+                _ => None,
+            };
+            if let Some(name) = name.filter(|n| n.kind() == "identifier") {
+                let text = std::str::from_utf8(&source[name.byte_range()]).unwrap_or("");
+                self.bind(scope, name, text);
+            }
+        }
+    }
+
+    /// The innermost scope holding byte `at`.
+    fn scope_at(&self, at: usize) -> u32 {
+        let idx = self
+            .by_start
+            .partition_point(|&i| self.scopes[i as usize].start <= at);
+        let mut scope = match idx.checked_sub(1) {
+            Some(i) => self.by_start[i],
+            None => return 0,
+        };
+        while scope != 0 && self.scopes[scope as usize].end <= at {
+            scope = self.scopes[scope as usize].parent;
+        }
+        scope
+    }
+
+    /// The binding of builtin `name` that code at byte `at` sees, if any
+    /// (see the type's documentation for what is visible from where).
+    fn visible_rebinding(&self, name: &'static str, at: usize) -> Option<&Rebinding> {
+        let mut scope = self.scope_at(at);
+        let mut innermost = true;
+        let mut in_function = false;
+        loop {
+            let range = &self.scopes[scope as usize];
+            if innermost || range.kind != ScopeKind::Class {
+                if let Some(list) = self.rebound.get(&(scope, name)) {
+                    // Code inside a function is analysed after the scopes
+                    // around it are complete; its own scope only up to `at`.
+                    let seen = if in_function {
+                        list.last()
+                    } else {
+                        list.iter().rev().find(|r| r.at < at)
+                    };
+                    if seen.is_some() {
+                        return seen;
+                    }
+                }
+            }
+            in_function |= range.kind == ScopeKind::Function;
+            innermost = false;
+            if scope == 0 {
+                return None;
+            }
+            scope = range.parent;
+        }
     }
 
     /// The dotted name an expression refers to through an import
@@ -197,7 +633,7 @@ impl Imports {
         match node.kind() {
             "identifier" => {
                 let name = std::str::from_utf8(&source[node.byte_range()]).ok()?;
-                self.bindings.get(name).cloned()
+                self.imports.get(name).cloned()
             }
             "attribute" => {
                 let object = self.resolve(node.child_by_field_name("object")?, source)?;
@@ -209,11 +645,15 @@ impl Imports {
         }
     }
 
-    /// Whether a bare name still means the builtin of that name.
-    pub fn is_builtin_name(&self, name: &str) -> bool {
-        match self.bindings.get(name) {
-            Some(target) => target == &format!("builtins.{name}"),
-            None => !self.local_definitions.iter().any(|d| d == name),
+    /// Whether the bare name `name`, used at byte `at`, still means the
+    /// builtin of that name.
+    pub fn is_builtin_name(&self, name: &str, at: usize) -> bool {
+        let Some(name) = builtin(name) else {
+            return false;
+        };
+        match self.visible_rebinding(name, at) {
+            None => true,
+            Some(r) => r.import.as_deref() == Some(&format!("builtins.{name}")),
         }
     }
 
@@ -221,17 +661,23 @@ impl Imports {
     /// or an alias imported from `builtins`), if any.
     pub fn builtin_name(&self, node: Node<'_>, source: &[u8]) -> Option<String> {
         let node = unparenthesize(node);
+        let from_builtins = |qualified: &str| {
+            qualified
+                .strip_prefix("builtins.")
+                .filter(|rest| !rest.contains('.'))
+                .map(str::to_string)
+        };
         if node.kind() == "identifier" {
             let name = std::str::from_utf8(&source[node.byte_range()]).ok()?;
-            if !self.bindings.contains_key(name) {
-                return self.is_builtin_name(name).then(|| name.to_string());
+            if let Some(name) = builtin(name) {
+                return match self.visible_rebinding(name, node.start_byte()) {
+                    None => Some(name.to_string()),
+                    Some(r) => r.import.as_deref().and_then(from_builtins),
+                };
             }
+            return self.imports.get(name).and_then(|q| from_builtins(q));
         }
-        let resolved = self.resolve(node, source)?;
-        resolved
-            .strip_prefix("builtins.")
-            .filter(|rest| !rest.contains('.'))
-            .map(str::to_string)
+        from_builtins(&self.resolve(node, source)?)
     }
 }
 
@@ -240,11 +686,16 @@ fn dotted(text: &str) -> String {
 }
 
 /// Pushes the children of `node` that can contain statements.
-fn push_statement_children<'t>(node: Node<'t>, stack: &mut Vec<Node<'t>>) {
+fn push_statement_children<'t>(node: Node<'t>, scope: u32, stack: &mut Vec<(Node<'t>, u32)>) {
     let mut cursor = node.walk();
     for child in node.named_children(&mut cursor) {
-        if can_hold_statements(child.kind()) {
-            stack.push(child);
+        if can_hold_statements(child.kind())
+            || matches!(
+                child.kind(),
+                "expression_statement" | "global_statement" | "nonlocal_statement"
+            )
+        {
+            stack.push((child, scope));
         }
     }
 }
@@ -287,7 +738,7 @@ pub fn is_logger_method_name(name: &str) -> bool {
 
 /// ruff's `is_logger_candidate`: whether `func` (an `attribute`) is a method
 /// of something that looks like a logger.
-pub fn is_logger_candidate(func: Node<'_>, source: &[u8], imports: &Imports) -> bool {
+pub fn is_logger_candidate(func: Node<'_>, source: &[u8], bindings: &Bindings) -> bool {
     if func.kind() != "attribute" {
         return false;
     }
@@ -298,10 +749,10 @@ pub fn is_logger_candidate(func: Node<'_>, source: &[u8], imports: &Imports) -> 
     if value.kind() == "call" {
         return value
             .child_by_field_name("function")
-            .and_then(|f| imports.resolve(f, source))
+            .and_then(|f| bindings.resolve(f, source))
             .is_some_and(|q| q == "logging.getLogger" || q == "logging.Logger");
     }
-    if let Some(qualified) = imports.resolve(value, source) {
+    if let Some(qualified) = bindings.resolve(value, source) {
         return qualified == "logging" || qualified == "flask.current_app.logger";
     }
     let Some(tail) = unqualified_tail(value, source) else {
@@ -347,7 +798,7 @@ pub fn keyword_argument<'t>(call: Node<'t>, name: &str, source: &[u8]) -> Option
 
 /// Whether an expression is known to be falsy (ruff's `Truthiness` is
 /// `False`, `Falsey` or `None`). Unknown values count as not falsy.
-pub fn is_known_falsy(node: Node<'_>, source: &[u8], imports: &Imports) -> bool {
+pub fn is_known_falsy(node: Node<'_>, source: &[u8], bindings: &Bindings) -> bool {
     let node = unparenthesize(node);
     let text = std::str::from_utf8(&source[node.byte_range()]).unwrap_or("");
     match node.kind() {
@@ -376,7 +827,7 @@ pub fn is_known_falsy(node: Node<'_>, source: &[u8], imports: &Imports) -> bool 
             let name = std::str::from_utf8(&source[func.byte_range()]).unwrap_or("");
             if func.kind() != "identifier"
                 || !matches!(name, "set" | "list" | "tuple" | "dict" | "frozenset")
-                || !imports.is_builtin_name(name)
+                || !bindings.is_builtin_name(name, func.start_byte())
             {
                 return false;
             }
@@ -409,7 +860,7 @@ pub fn is_known_falsy(node: Node<'_>, source: &[u8], imports: &Imports) -> bool 
                             | "generator_expression"
                     ) && !is_template_string(*only, source) =>
                 {
-                    is_known_falsy(*only, source, imports)
+                    is_known_falsy(*only, source, bindings)
                 }
                 _ => false,
             }
