@@ -113,17 +113,21 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
         ColorChoice::Never => false,
         ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
     };
-    let rendered = if args.statistics {
-        // The table instead of the report, as ruff does; as JSON for JSON.
-        match args.format {
-            Format::Json => statistics::render_json(&report),
-            _ => format!(
-                "{}{}\n",
-                statistics::render(&report),
-                human::summary_line(&report)
-            ),
-        }
-    } else {
+    let statistics = args.statistics.then(|| match args.format {
+        Format::Json => statistics::render_json(&report),
+        _ => format!(
+            "{}{}\n",
+            statistics::render(&report),
+            human::summary_line(&report)
+        ),
+    });
+    // `--statistics` prints the table instead of the report, as ruff does;
+    // a report asked for with `--output` is still written there.
+    if let (Some(table), None) = (&statistics, &args.output) {
+        write_output(None, table)?;
+        return Ok(report.exit_code(args.fail_on.threshold()));
+    }
+    let rendered = {
         match args.format {
             Format::Human => human::render(&report, color, output_width(to_terminal)),
             Format::Json => json::render(&report),
@@ -139,6 +143,9 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
         }
     };
     write_output(args.output.as_deref(), &rendered)?;
+    if let Some(table) = &statistics {
+        write_output(None, table)?;
+    }
     Ok(report.exit_code(args.fail_on.threshold()))
 }
 

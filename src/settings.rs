@@ -147,11 +147,98 @@ impl Default for ConfigFileOptions {
     }
 }
 
+/// How a file that holds both dependencies and tool configuration is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MixedFormat {
+    Toml,
+    Json,
+}
+
+/// A file that holds both dependencies and tool configuration: a change
+/// is configuration when it is inside one of `config_keys` (key paths from
+/// the document root; a path covers the keys below it).
+#[derive(Debug)]
+pub struct MixedFile {
+    pub name: &'static str,
+    pub format: MixedFormat,
+    pub config_keys: &'static [&'static str],
+}
+
+/// The files judged by the key a change is in (by file name, at any depth).
+pub const MIXED_FILES: &[MixedFile] = &[
+    MixedFile {
+        name: "pyproject.toml",
+        format: MixedFormat::Toml,
+        config_keys: &["tool"],
+    },
+    MixedFile {
+        name: "Cargo.toml",
+        format: MixedFormat::Toml,
+        config_keys: &[
+            "lints",
+            "workspace.lints",
+            "package.metadata",
+            "workspace.metadata",
+        ],
+    },
+    MixedFile {
+        name: "package.json",
+        format: MixedFormat::Json,
+        config_keys: &[
+            "eslintConfig",
+            "eslintIgnore",
+            "prettier",
+            "jest",
+            "babel",
+            "stylelint",
+            "browserslist",
+            "lint-staged",
+            "husky",
+            "commitlint",
+            "xo",
+            "ava",
+            "nyc",
+            "c8",
+            "mocha",
+            "remarkConfig",
+            "postcss",
+            "standard",
+            "simple-git-hooks",
+        ],
+    },
+];
+
+impl MixedFile {
+    /// Whether a key path (`["tool", "ruff", "lint"]`) is configuration.
+    pub fn is_config_key(&self, path: &[String]) -> bool {
+        self.config_keys.iter().any(|key| {
+            let parts: Vec<&str> = key.split('.').collect();
+            path.len() >= parts.len() && parts.iter().zip(path).all(|(a, b)| *a == b.as_str())
+        })
+    }
+}
+
 impl ConfigFileOptions {
-    /// Whether `path` (root-relative) is a configuration file.
+    /// Whether `path` (root-relative) is a configuration file as a whole:
+    /// it matches `config-globs` and is not a dependency manifest or lock
+    /// file, or it is one and `dependency-files-are-config` is set.
     pub fn is_config(&self, path: &str) -> bool {
-        self.config_globs.is_match(path)
-            && (self.dependency_files_are_config || !self.dependency_globs.is_match(path))
+        if self.dependency_files_are_config {
+            return self.config_globs.is_match(path) || self.dependency_globs.is_match(path);
+        }
+        self.config_globs.is_match(path) && !self.dependency_globs.is_match(path)
+    }
+
+    /// The description of `path` when it is judged by the key a change is
+    /// in (`pyproject.toml`, `package.json`, `Cargo.toml`); `None` when it
+    /// is configuration as a whole (`dependency-files-are-config`) or not
+    /// such a file.
+    pub fn mixed(&self, path: &str) -> Option<&'static MixedFile> {
+        if self.dependency_files_are_config {
+            return None;
+        }
+        let name = path.rsplit('/').next().unwrap_or(path);
+        MIXED_FILES.iter().find(|m| m.name == name)
     }
 
     /// Whether `path` is under one of the allowed configuration folders.

@@ -172,6 +172,31 @@ fn statistics_print_only_the_table() {
         ]
     );
     assert!(doc.get("findings").is_none(), "{doc}");
+    // With `--output`, the report still goes to the file.
+    let (code, stdout, _) = agentlint_in(
+        dir.path(),
+        &[
+            "check",
+            "--all",
+            "--select",
+            select,
+            "--format",
+            "sarif",
+            "--output",
+            "out.sarif",
+            "--statistics",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(stdout.starts_with("2  bare-except"), "{stdout}");
+    let sarif: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("out.sarif")).expect("written"),
+    )
+    .expect("a SARIF document");
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().map(Vec::len),
+        Some(4)
+    );
 }
 
 #[test]
@@ -252,4 +277,56 @@ fn sarif_category_needs_the_sarif_format() {
         ],
     );
     assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn json_reports_follow_their_schema() {
+    let root = repo_root();
+    let text = std::fs::read_to_string(root.join("tests/data/formats/check-report.schema.json"))
+        .expect("schema");
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A finding with related locations, a suppressed one, skipped files.
+    std::fs::write(
+        dir.path().join("a.py"),
+        "import logging\nlog = logging.getLogger()\n\ndef f(x):\n    if x:\n        log.info('x')\n    try:\n        g()\n    except:  # noqa: E722\n        pass\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("blob.py"), b"\x00binary".as_slice()).expect("write");
+    std::fs::write(dir.path().join("notes.md"), "# notes\n").expect("write");
+    let runs = [
+        agentlint_in(
+            dir.path(),
+            &["check", "--all", "--format", "json", "--show-suppressed"],
+        ),
+        agentlint_in(
+            &root,
+            &[
+                "check",
+                "--all",
+                "tests/data/formats/src",
+                "--format",
+                "json",
+            ],
+        ),
+    ];
+    for (code, stdout, stderr) in runs {
+        assert_eq!(code, 1, "{stderr}");
+        let doc: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}\n{doc:#}");
+    }
+    let (_, stdout, _) = agentlint_in(dir.path(), &["check", "--all", "--format", "json"]);
+    let mut doc: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    // The schema holds the codes: a sentence as a reason is rejected.
+    let mut old_style = doc.clone();
+    old_style["summary"]["skipped"][0]["reason"] = "binary file".into();
+    assert!(!validator.is_valid(&old_style));
+    let related = doc["findings"][0]["related"][0].take();
+    assert_eq!(related["line"], 6, "{doc:#}");
+    assert_eq!(related["column"], 9, "{doc:#}");
 }

@@ -228,7 +228,10 @@ impl LoadedConfig {
             let severity = Severity::parse(level.get_ref()).ok_or_else(|| {
                 self.error(
                     level.span(),
-                    format!("invalid severity `{}` for `{id}`", level.get_ref()),
+                    format!(
+                        "`severity.{id}` must be one of `error`, `warning`, `note`, found `{}`",
+                        level.get_ref()
+                    ),
                     "expected `error`, `warning` or `note`",
                     None,
                 )
@@ -344,7 +347,10 @@ pub const STARTER: &str = r#"# agentlint configuration. Every key is optional; t
 # config-globs = ["*.yaml", "*.yml", "*.toml", "*.ini", "*.cfg", "*.conf", "*.properties", "*.env", ".env", ".env.*", ".flake8", ".pylintrc", ".editorconfig", ".python-version"]
 # Dependency manifests and lock files are not configuration unless this is true.
 # dependency-files-are-config = false
-# dependency-globs = ["pyproject.toml", "setup.py", "requirements*.txt", "poetry.lock", "uv.lock", "package.json", "Cargo.toml", "..."]
+# dependency-globs = ["pyproject.toml", "setup.py", "requirements*.txt", "requirements/*.txt", "requirements*.in", "constraints*.txt", "Pipfile", "Pipfile.lock", "poetry.lock", "uv.lock", "pdm.lock", "package.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "Cargo.toml", "Cargo.lock", "go.mod", "go.sum"]
+# pyproject.toml, package.json and Cargo.toml also hold tool configuration:
+# a change inside their tool sections ([tool.*], eslintConfig, [lints])
+# is configuration, a change elsewhere in them is not.
 
 [rules.line-budget]
 # Changed lines (added + deleted) allowed per file; 0: no budget. A task's
@@ -414,7 +420,6 @@ mod tests {
                     .filter(|l| l.contains(" = "))
                     .unwrap_or(l)
             })
-            .map(|l| l.replace("\"...\"", "\"x\""))
             .collect::<Vec<_>>()
             .join("\n");
         let full = load_str("agentlint.toml", &uncommented).unwrap().unwrap();
@@ -422,6 +427,51 @@ mod tests {
         assert_eq!(full.rules.line_budget.default, Some(400));
         assert_eq!(full.rules.line_budget.overrides[0].budget, 1000);
         assert_eq!(full.select.map(|s| s.len()), Some(3));
+    }
+
+    #[test]
+    fn the_starter_file_shows_the_real_defaults() {
+        use crate::settings::{
+            DEFAULT_CONFIG_GLOBS, DEFAULT_DEPENDENCY_GLOBS, DEFAULT_LOGGER_NAME_PATTERN,
+            DEFAULT_SCOPE_ALLOW, DEFAULT_TEST_GLOBS,
+        };
+        let uncommented: String = STARTER
+            .lines()
+            .map(|l| {
+                l.strip_prefix("# ")
+                    .filter(|l| l.contains(" = "))
+                    .unwrap_or(l)
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(!STARTER.contains("\"...\""), "no placeholder value");
+        let full = load_str("agentlint.toml", &uncommented).unwrap().unwrap();
+        let texts = |v: &Option<Vec<Spanned<String>>>| -> Vec<String> {
+            v.iter().flatten().map(|s| s.get_ref().clone()).collect()
+        };
+        let rules = &full.rules;
+        assert_eq!(
+            texts(&rules.config_outside_config_dir.config_globs),
+            DEFAULT_CONFIG_GLOBS
+        );
+        assert_eq!(
+            texts(&rules.config_outside_config_dir.dependency_globs),
+            DEFAULT_DEPENDENCY_GLOBS
+        );
+        assert_eq!(texts(&full.test_globs), DEFAULT_TEST_GLOBS);
+        assert_eq!(texts(&rules.scope_creep.allow), DEFAULT_SCOPE_ALLOW);
+        assert_eq!(
+            rules
+                .log_not_at_entry
+                .logger_name_pattern
+                .as_ref()
+                .map(|p| p.get_ref().as_str()),
+            Some(DEFAULT_LOGGER_NAME_PATTERN)
+        );
+        assert_eq!(
+            rules.log_not_at_entry.placement,
+            Some(crate::settings::LogPlacement::Entry)
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@
 pub mod agent_config;
 pub mod errors;
 pub mod file;
+pub mod layout;
 pub mod manifest;
 pub mod resolve;
 

@@ -268,19 +268,37 @@ fn display_path(cwd: &Path, path: &Path) -> PathBuf {
         .unwrap_or_else(|_| path.to_path_buf())
 }
 
-fn globs(loaded: &LoadedConfig, patterns: &[Spanned<String>]) -> Result<PathGlobs> {
+/// The globs of the list at `key`; an invalid one is an error naming
+/// `key[i]`, the pattern and why.
+fn globs(loaded: &LoadedConfig, key: &str, patterns: &[Spanned<String>]) -> Result<PathGlobs> {
     let texts: Vec<&str> = patterns.iter().map(|p| p.get_ref().as_str()).collect();
     PathGlobs::new(&texts).map_err(|(i, message)| {
         let span = patterns.get(i).map(|p| p.span()).unwrap_or(0..0);
-        loaded.error(span, "invalid glob".to_string(), message, None)
+        let found = texts.get(i).copied().unwrap_or("");
+        glob_error(loaded, &format!("{key}[{i}]"), found, span, message)
     })
+}
+
+fn glob_error(
+    loaded: &LoadedConfig,
+    key: &str,
+    found: &str,
+    span: Range<usize>,
+    why: String,
+) -> Error {
+    loaded.error(
+        span,
+        format!("`{key}` must be a valid glob, found `{found}` ({why})"),
+        why,
+        Some("`*` matches within a folder, `**` across folders, `[...]` a set of characters; escape `[` as `[[]`".into()),
+    )
 }
 
 /// Applies the file's options (globs, budgets, rule options).
 fn apply_file(loaded: &LoadedConfig, settings: &mut Settings) -> Result<()> {
     let c = &loaded.config;
-    settings.include = globs(loaded, &c.include)?;
-    settings.exclude = globs(loaded, &c.exclude)?;
+    settings.include = globs(loaded, "include", &c.include)?;
+    settings.exclude = globs(loaded, "exclude", &c.exclude)?;
     let options = &mut settings.options;
     if let Some(placement) = c.rules.log_not_at_entry.placement {
         options.log_placement = placement;
@@ -289,7 +307,10 @@ fn apply_file(loaded: &LoadedConfig, settings: &mut Settings) -> Result<()> {
         options.logger_name_pattern = Regex::new(pattern.get_ref()).map_err(|e| {
             loaded.error(
                 pattern.span(),
-                "`logger-name-pattern` is not a valid regex",
+                format!(
+                    "`rules.log-not-at-entry.logger-name-pattern` must be a valid regex, found `{}`",
+                    pattern.get_ref()
+                ),
                 e.to_string()
                     .lines()
                     .last()
@@ -308,10 +329,15 @@ fn apply_file(loaded: &LoadedConfig, settings: &mut Settings) -> Result<()> {
             .collect();
     }
     if let Some(g) = &cfg.config_globs {
-        options.config_files.config_globs = globs(loaded, g)?;
+        options.config_files.config_globs =
+            globs(loaded, "rules.config-outside-config-dir.config-globs", g)?;
     }
     if let Some(g) = &cfg.dependency_globs {
-        options.config_files.dependency_globs = globs(loaded, g)?;
+        options.config_files.dependency_globs = globs(
+            loaded,
+            "rules.config-outside-config-dir.dependency-globs",
+            g,
+        )?;
     }
     if let Some(b) = cfg.dependency_files_are_config {
         options.config_files.dependency_files_are_config = b;
@@ -320,9 +346,11 @@ fn apply_file(loaded: &LoadedConfig, settings: &mut Settings) -> Result<()> {
     if let Some(default) = budget.default {
         options.line_budget.default = (default > 0).then_some(default);
     }
-    for o in &budget.overrides {
-        let glob = compile_glob(o.glob.get_ref())
-            .map_err(|message| loaded.error(o.glob.span(), "invalid glob", message, None))?;
+    for (i, o) in budget.overrides.iter().enumerate() {
+        let glob = compile_glob(o.glob.get_ref()).map_err(|message| {
+            let key = format!("rules.line-budget.overrides[{i}].glob");
+            glob_error(loaded, &key, o.glob.get_ref(), o.glob.span(), message)
+        })?;
         options.line_budget.overrides.push(BudgetOverride {
             glob: o.glob.get_ref().clone(),
             matcher: glob.compile_matcher(),
@@ -330,12 +358,19 @@ fn apply_file(loaded: &LoadedConfig, settings: &mut Settings) -> Result<()> {
         });
     }
     if let Some(allow) = &c.rules.scope_creep.allow {
-        options.scope_allow = globs(loaded, allow)?;
+        options.scope_allow = globs(loaded, "rules.scope-creep.allow", allow)?;
     }
     if let Some(tests) = &c.test_globs {
-        for t in tests {
-            compile_glob(&t.get_ref().replace("{stem}", "x"))
-                .map_err(|message| loaded.error(t.span(), "invalid test glob", message, None))?;
+        for (i, t) in tests.iter().enumerate() {
+            compile_glob(&t.get_ref().replace("{stem}", "x")).map_err(|message| {
+                glob_error(
+                    loaded,
+                    &format!("test-globs[{i}]"),
+                    t.get_ref(),
+                    t.span(),
+                    message,
+                )
+            })?;
         }
         options.tests.globs = tests.iter().map(|t| t.get_ref().clone()).collect();
     }

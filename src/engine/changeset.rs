@@ -49,12 +49,20 @@ pub(super) fn run(
     // with findings are read afterwards, to anchor them.
     let scan_all = !settings.options.forbidden_patterns.is_empty()
         && rules.iter().any(|r| r.meta().id == "forbidden-pattern");
+    // config-outside-config-dir judges pyproject.toml and the like by the
+    // key a change is in.
+    let by_content = |path: &str| {
+        rules
+            .iter()
+            .any(|r| r.meta().id == "config-outside-config-dir")
+            && settings.options.config_files.mixed(path).is_some()
+    };
     let sources: Vec<Option<Source>> = changes
         .files
         .par_iter()
         .map(|file| {
             let uncounted = file.status == Status::Added && file.added == 0 && file.deleted == 0;
-            (scan_all || uncounted)
+            (scan_all || uncounted || by_content(&file.path))
                 .then(|| load(file, loader))
                 .flatten()
         })

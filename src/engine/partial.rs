@@ -122,7 +122,12 @@ fn chunks(bytes: &[u8]) -> Vec<Chunk> {
                     .take_while(|b| matches!(b, b' ' | b'\t'))
                     .count();
                 let rest = &bytes[i + indent..];
-                if starts_with_word(rest, b"import") || starts_with_word(rest, b"from") {
+                // Module-level rebindings of builtin names (`BaseException =
+                // ValueError`) change what a rule resolves, as imports do.
+                if starts_with_word(rest, b"import")
+                    || starts_with_word(rest, b"from")
+                    || crate::rules::python::helpers::may_rebind_builtin(rest)
+                {
                     if let Some(last) = out.last_mut() {
                         // Module-level imports, also inside a top-level
                         // `try`/`if`/`with` block; not the local imports of
@@ -372,6 +377,16 @@ mod tests {
         );
         assert_eq!(starts(src), vec![0, 1, 4, 7, 10, 14, 17, 18]);
         assert!(chunks(src.as_bytes())[0].has_import);
+    }
+
+    #[test]
+    fn module_level_rebindings_of_builtins_are_parsed_like_imports() {
+        let src = "BaseException = ValueError\nx = 1\nclass Exception(Warning):\n    pass\ny = 2\n";
+        let flags: Vec<bool> = chunks(src.as_bytes())
+            .iter()
+            .map(|c| c.has_import)
+            .collect();
+        assert_eq!(flags, [true, false, true, false]);
     }
 
     #[test]

@@ -275,6 +275,53 @@ const BUILTINS: &[&str] = &[
     "zip",
 ];
 
+/// A cheap lexical test for diff mode's partial parse: whether a line
+/// (from its first non-blank byte) may bind a builtin's name at its start
+/// (`Exception = ...`, `BaseException: type = ...`, `class Exception(...)`,
+/// `def list(...)`, `for set in ...`, `global dict`), so that the statement
+/// holding it is parsed with the changed ones.
+pub fn may_rebind_builtin(line: &[u8]) -> bool {
+    let word_at = |bytes: &[u8]| -> Option<(&'static str, usize)> {
+        let len = bytes
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .count();
+        let word = std::str::from_utf8(&bytes[..len]).ok()?;
+        builtin(word).map(|w| (w, len))
+    };
+    let after_keyword = |kw: &[u8]| {
+        line.strip_prefix(kw)
+            .filter(|rest| rest.first().is_some_and(|b| *b == b' ' || *b == b'\t'))
+            .map(|rest| rest.trim_ascii_start())
+            .and_then(word_at)
+            .is_some()
+    };
+    if [
+        &b"class"[..],
+        b"def",
+        b"async def",
+        b"for",
+        b"global",
+        b"nonlocal",
+    ]
+    .iter()
+    .any(|kw| after_keyword(kw))
+    {
+        return true;
+    }
+    match word_at(line) {
+        Some((_, len)) => {
+            let rest = line[len..].trim_ascii_start();
+            match rest.first() {
+                Some(b':' | b',') => true,
+                Some(b'=') => rest.get(1) != Some(&b'='),
+                _ => false,
+            }
+        }
+        None => false,
+    }
+}
+
 /// The builtin name `name` is, if it is one (as a `'static` key).
 fn builtin(name: &str) -> Option<&'static str> {
     BUILTINS.binary_search(&name).ok().map(|i| BUILTINS[i])
@@ -917,6 +964,31 @@ fn is_empty_string(node: Node<'_>, source: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_that_may_rebind_a_builtin() {
+        for line in [
+            "BaseException = ValueError",
+            "Exception: type = KeyError",
+            "Exception, Warning = a, b",
+            "class Exception(BaseException):",
+            "def list(x):",
+            "for set in sets:",
+            "global dict",
+        ] {
+            assert!(may_rebind_builtin(line.as_bytes()), "{line}");
+        }
+        for line in [
+            "Exception == x",
+            "Exceptional = 1",
+            "x = Exception",
+            "classify(Exception)",
+            "print(1)",
+            "def fetch(url):",
+        ] {
+            assert!(!may_rebind_builtin(line.as_bytes()), "{line}");
+        }
+    }
 
     #[test]
     fn zero_numbers() {

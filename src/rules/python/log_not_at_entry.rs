@@ -10,8 +10,8 @@ declare_rule! {
     /// Checks for functions and methods (`def`, `async def`) that contain a
     /// logging call, but whose first logging call does not run at the
     /// function's entry: it sits inside an `if`, an `except` clause, a loop
-    /// or a `try`, or a branch (an `if`, a loop, a `try`, an early `return`)
-    /// comes before it.
+    /// or a conditional expression, or the function can `return` before
+    /// it.
     ///
     /// ## Why is this bad?
     /// Agents know where a log statement may go syntactically but miss the
@@ -38,13 +38,14 @@ declare_rule! {
     /// ```
     ///
     /// ## What counts as entry
-    /// Everything that runs on every path into the function before its
-    /// first branch: the docstring, straight-line statements (assignments,
-    /// calls, `with` blocks without a branch inside, the creation and setup
-    /// of the logger the function logs with), and leading guard clauses that
-    /// only `raise` (`if not items: raise ValueError(...)`, `assert`). The
-    /// first logging call must come there, as a statement of its own (also
-    /// as the first statement inside such a `with` or `try` body).
+    /// The first logging call must be a statement of the function's body
+    /// (or of a `with` or `try` body at its top), and every path into the
+    /// function that does not raise must reach it. So these may come
+    /// before it: the docstring, straight-line code (such as the creation
+    /// and setup of the logger the function logs with, or the work whose
+    /// result a completion log reports), guard clauses that raise (`if not
+    /// items: raise ValueError(...)`, `assert`), and `if`s, loops and
+    /// `try`s none of whose paths returns; an early `return` may not.
     ///
     /// ## What counts as a logging call
     /// `logging.X(...)`, `NAME.X(...)`, `self.NAME.X(...)` and `cls.NAME.X(...)`
@@ -69,7 +70,7 @@ declare_rule! {
     /// placement = "entry"
     /// ```
     /// `placement` says what "at entry" means to the team:
-    /// - `"entry"` (default): before any branch, as above;
+    /// - `"entry"` (default): as above;
     /// - `"first-statement"`: the design's letter: the first statement
     ///   (after the docstring, the guard clauses that only raise and the
     ///   creation and setup of the logger) is a logging call;
@@ -191,20 +192,19 @@ impl AstRule for LogNotAtEntry {
                             format!("the first logging call, inside {kind}"),
                         )],
                     ),
-                    Verdict::After(stmt) if strict => (
+                    Verdict::After(stmt) => (
                         format!("`{fn_name}` logs, but its first statement is not a logging call"),
                         vec![
-                            (stmt.byte_range(), "the first statement".to_string()),
+                            (keyword(stmt), "the first statement".to_string()),
                             (first_log.byte_range(), "the first logging call".to_string()),
                         ],
                     ),
-                    Verdict::After(branch) => (
+                    Verdict::Returns(exit) => (
                         format!(
-                            "`{fn_name}` logs, but not at its entry: {} runs before its first logging call",
-                            describe(branch)
+                            "`{fn_name}` logs, but not at its entry: it can return before its first logging call"
                         ),
                         vec![
-                            (keyword(branch), "branches before any logging call".to_string()),
+                            (exit.byte_range(), "returns here without logging".to_string()),
                             (first_log.byte_range(), "the first logging call".to_string()),
                         ],
                     ),
@@ -226,13 +226,16 @@ enum Verdict<'t> {
     AtEntry,
     /// Nested inside a construct that does not always run it (named).
     Inside(&'static str),
-    /// After this statement, which branches (or, strictly, is not a log).
+    /// Strictly: after this statement, which is not a log.
     After(Node<'t>),
+    /// A path returns at this statement before the first logging call.
+    Returns(Node<'t>),
 }
 
 /// Judges the statements of `block` up to the one holding `first_log`.
 /// `strict`: only the docstring, guard clauses and the logger's setup may
-/// come first; otherwise any statement that does not branch may.
+/// come first; otherwise any statement may, as long as no path through it
+/// returns (a path that raises need not log).
 fn at_entry<'t>(
     block: Node<'t>,
     first_log: Node<'t>,
@@ -271,51 +274,28 @@ fn at_entry<'t>(
         if (top && i == 0 && is_docstring(stmt)) || is_guard(stmt) {
             continue;
         }
-        let allowed = if strict {
-            is_logger_setup(stmt, setup, cx)
-                || matches!(stmt.kind(), "global_statement" | "nonlocal_statement")
-        } else {
-            !branches(stmt)
+        if strict {
+            let allowed = is_logger_setup(stmt, setup, cx)
+                || matches!(stmt.kind(), "global_statement" | "nonlocal_statement");
+            if !allowed {
+                return Verdict::After(stmt);
+            }
+            continue;
+        }
+        let mut flow = Flow {
+            cx,
+            unlogged_exit: None,
         };
-        if !allowed {
-            return Verdict::After(stmt);
+        let end = flow.statement(stmt, false);
+        if let Some(exit) = flow.unlogged_exit {
+            return Verdict::Returns(exit);
+        }
+        if !end.reachable {
+            // Every path raises first: the logging call is never reached.
+            return Verdict::AtEntry;
         }
     }
     Verdict::AtEntry
-}
-
-/// Whether a statement can send control along more than one path (or out
-/// of the function) before the statements after it.
-fn branches(stmt: Node<'_>) -> bool {
-    match stmt.kind() {
-        "if_statement" => !is_guard(stmt),
-        "for_statement" | "while_statement" | "match_statement" | "return_statement"
-        | "break_statement" | "continue_statement" => true,
-        "with_statement" => stmt.child_by_field_name("body").is_some_and(block_branches),
-        // A `try` whose handlers only raise (turning one error into another)
-        // is a guard around straight-line code.
-        "try_statement" => {
-            let mut cursor = stmt.walk();
-            let parts: Vec<Node<'_>> = stmt.named_children(&mut cursor).collect();
-            parts.iter().any(|part| match part.kind() {
-                "block" => block_branches(*part),
-                "except_clause" | "except_group_clause" => {
-                    !block_of(*part).is_some_and(only_raises)
-                }
-                "finally_clause" => block_of(*part).is_some_and(block_branches),
-                _ => part.kind() == "else_clause",
-            })
-        }
-        _ => false,
-    }
-}
-
-fn block_branches(block: Node<'_>) -> bool {
-    let mut cursor = block.walk();
-    let any = block
-        .named_children(&mut cursor)
-        .any(|s| s.kind() != "comment" && branches(s));
-    any
 }
 
 /// The block of a clause (`except`, `finally`, `else`, `case`).
@@ -472,20 +452,6 @@ fn enclosing_construct(call: Node<'_>, stmt: Node<'_>) -> &'static str {
         node = parent;
     }
     "an expression"
-}
-
-/// A statement's kind in words, for messages.
-fn describe(stmt: Node<'_>) -> &'static str {
-    match stmt.kind() {
-        "if_statement" => "an `if`",
-        "for_statement" => "a `for` loop",
-        "while_statement" => "a `while` loop",
-        "try_statement" => "a `try`",
-        "match_statement" => "a `match`",
-        "return_statement" => "a `return`",
-        "with_statement" => "a `with` block that branches",
-        _ => "a branch",
-    }
 }
 
 /// The keyword that opens a statement (`if`, `for`, `try`), or the whole
@@ -927,8 +893,17 @@ def raise_paths(schemes):
     fn related_locations_show_the_misplaced_call_and_the_branch() {
         let found = check(SHAPES, LogPlacement::Entry);
         let early = found.iter().find(|f| f.0 == "early_return").unwrap();
-        assert!(early.1.contains("an `if` runs before"), "{}", early.1);
-        assert_eq!(early.2, ["if", "logger.debug(\"path %s\", path)"]);
+        assert!(
+            early
+                .1
+                .contains("it can return before its first logging call"),
+            "{}",
+            early.1
+        );
+        assert_eq!(
+            early.2,
+            ["return verify", "logger.debug(\"path %s\", path)"]
+        );
         let error = found.iter().find(|f| f.0 == "only_on_error").unwrap();
         assert!(error.1.contains("inside an `except` clause"), "{}", error.1);
         assert_eq!(error.2, ["logger.warning(\"cannot read %s\", path)"]);
