@@ -173,12 +173,17 @@ impl LoadedConfig {
             let pyproject = dir.join("pyproject.toml");
             if pyproject.is_file() {
                 let text = read_text(&pyproject)?;
-                if let Some(config) = parse(&pyproject, &text, true)? {
-                    return Ok(Some(LoadedConfig {
-                        path: pyproject,
-                        text,
-                        config,
-                    }));
+                // A pyproject that does not name agentlint is not our
+                // configuration, even when it does not parse (an agent may
+                // have broken it: the check is what reports that).
+                if text.contains("agentlint") {
+                    if let Some(config) = parse(&pyproject, &text, true)? {
+                        return Ok(Some(LoadedConfig {
+                            path: pyproject,
+                            text,
+                            config,
+                        }));
+                    }
                 }
             }
             if dir.join(".git").exists() {
@@ -560,8 +565,13 @@ mod tests {
         )
         .unwrap();
         assert!(LoadedConfig::discover(&deep).unwrap().is_none());
-        // A pyproject without the table is passed over.
+        // A pyproject without the table is passed over, also a broken one.
         std::fs::write(repo.join("src/pyproject.toml"), "[project]\nname = \"x\"\n").unwrap();
+        std::fs::write(
+            repo.join("src/pkg/pyproject.toml"),
+            "[project\nname = 1\nname = 2\n",
+        )
+        .unwrap();
         std::fs::write(
             repo.join("pyproject.toml"),
             "[tool.agentlint]\nignore = [\"broad-except\"]\n",
