@@ -373,3 +373,24 @@ fn init_writes_no_placeholder() {
     assert!(!text.contains("\"...\""), "{text}");
     assert!(!text.contains("..."), "{text}");
 }
+
+#[test]
+fn telemetry_cannot_forge_audit_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A shell command holding an escape sequence and a line break that would
+    // start a workflow command, as JSON escapes carry them.
+    let line = "{\"type\":\"tool_call\",\"tool\":\"Bash\",\"payload\":{\"command\":\"sudo true \\u001b[2J\\n::error file=ok.py::all clear\"},\"timestamp\":\"2026-03-02T14:05:00Z\",\"session_id\":\"run\\u001b]0;x\\u0007\"}\n";
+    std::fs::write(dir.path().join("run.jsonl"), line).expect("write");
+    for format in ["human", "compact", "github"] {
+        let (code, stdout, stderr) = run(dir.path(), &["audit", "run.jsonl", "--format", format]);
+        assert_eq!(code, 1, "{format}: {stderr}");
+        assert!(
+            !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
+            "{format}: {stdout:?}"
+        );
+        assert!(
+            !stdout.lines().any(|l| l.starts_with("::error file=ok.py")),
+            "{format}: {stdout}"
+        );
+    }
+}

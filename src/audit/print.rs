@@ -98,7 +98,14 @@ impl AuditOutput for AuditRun {
 }
 
 fn session_block(out: &mut dyn Write, s: &SessionSummary) -> io::Result<()> {
-    writeln!(out, "session {}  ({})", s.id, s.files.join(", "))?;
+    // Ids, names and messages come from the telemetry: shown escaped.
+    use crate::report::escape::one_line;
+    writeln!(
+        out,
+        "session {}  ({})",
+        one_line(&s.id),
+        one_line(&s.files.join(", "))
+    )?;
     if let (Some(start), Some(end)) = (&s.start, &s.end) {
         writeln!(out, "  {start} → {end}  ({})", duration(s.duration_secs))?;
     }
@@ -141,7 +148,7 @@ fn session_block(out: &mut dyn Write, s: &SessionSummary) -> io::Result<()> {
         writeln!(
             out,
             "  tasks started (first write): {}",
-            s.tasks_started.join(", ")
+            one_line(&s.tasks_started.join(", "))
         )?;
     }
     writeln!(
@@ -167,6 +174,7 @@ pub fn human(report: &AuditReport) -> String {
 
 /// The human report, written as it goes.
 pub fn write_human(report: &dyn AuditOutput, out: &mut dyn Write) -> io::Result<()> {
+    use crate::report::escape::one_line;
     report.for_each_session(&mut |s| session_block(out, s))?;
     let sum = report.summary();
     if sum.tasks_in_manifest > 0 {
@@ -194,28 +202,28 @@ pub fn write_human(report: &dyn AuditOutput, out: &mut dyn Write) -> io::Result<
         writeln!(
             out,
             "{}:{}:{}: {}[{}] {}",
-            f.path,
+            one_line(&f.path),
             f.start.line,
             f.start.column,
             f.severity.as_str(),
             f.rule,
-            f.message
+            one_line(&f.message)
         )?;
         let at: Vec<&str> = ["session_id", "timestamp"]
             .iter()
             .filter_map(|k| f.extra.get(*k).and_then(Value::as_str))
             .collect();
         if !at.is_empty() {
-            writeln!(out, "    at {}", at.join(" "))?;
+            writeln!(out, "    at {}", one_line(&at.join(" ")))?;
         }
         if let Some(help) = &f.help {
-            writeln!(out, "    help: {help}")?;
+            writeln!(out, "    help: {}", one_line(help))?;
         }
         Ok(())
     })?;
     for file in report.files() {
         if let Some(err) = &file.error {
-            writeln!(out, "error: {}: {err}", file.file)?;
+            writeln!(out, "error: {}: {}", one_line(&file.file), one_line(err))?;
         }
     }
     writeln!(
