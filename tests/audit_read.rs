@@ -146,13 +146,22 @@ fn design_tool_names_map_case_insensitively() {
 
 #[test]
 fn format_override_reads_everything_as_that_format() {
-    // A design file forced to Codex: every line is in no Codex shape.
+    // A design file forced to Codex: a line of a type Codex does not
+    // know is an ignored line (forward compatible), not an event.
     let text = "{\"type\":\"tool_call\",\"tool\":\"Bash\",\"payload\":{\"command\":\"ls\"},\"timestamp\":\"2026-03-02T14:00:00Z\",\"session_id\":\"s\"}\n";
-    let (r, _) = read(text, Some(TelemetryFormat::Codex));
+    let (r, t) = read(text, Some(TelemetryFormat::Codex));
+    assert!(r.errors.is_empty());
+    assert_eq!(r.ignored, 1);
+    assert_eq!(r.ignored_by_type.get("tool_call"), Some(&1));
+    assert!(t.sessions.is_empty());
+    let (r, t) = read(text, None);
+    assert!(r.errors.is_empty());
+    assert_eq!(t.sessions[0].events.len(), 1);
+    // A Claude Code line forced to Codex lacks the `payload` every
+    // rollout line has: unreadable.
+    let (r, _) = read(CLAUDE.lines().next().unwrap(), Some(TelemetryFormat::Codex));
     assert_eq!(r.errors.len(), 1);
     assert_eq!(r.errors[0].line, 1);
-    let (r, _) = read(text, None);
-    assert!(r.errors.is_empty());
 }
 
 #[test]
@@ -338,15 +347,19 @@ fn a_message_split_over_a_part_boundary_is_counted_once() {
     let text = format!("{line}\n").repeat(200);
     std::fs::write(&path, text).unwrap();
     let files = vec![("t.jsonl".to_string(), Input::Path(path))];
-    let split = read::read_all_split(&files, &AuditPolicy::default(), None, 2048, 8);
-    let outputs = split[0]
-        .sessions
-        .values()
-        .flatten()
+    let policy = AuditPolicy::default();
+    let split = read::read_all_split(&files, &policy, None, 2048, 8);
+    assert!(split[0].sessions.values().flatten().count() > 1, "was cut");
+    assert_eq!(split[0].lines, 200);
+    // The parts' copies of the message are one model output when the
+    // session is built.
+    let t = Timeline::build(split, &policy);
+    let outputs = t.sessions[0]
+        .events
+        .iter()
         .filter(|e| e.kind == EventKind::ModelOutput)
         .count();
     assert_eq!(outputs, 1);
-    assert_eq!(split[0].lines, 200);
 }
 
 #[test]

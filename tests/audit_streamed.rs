@@ -137,6 +137,9 @@ fn reference_human(report: &AuditReport) -> String {
         if let (Some(start), Some(end)) = (&s.start, &s.end) {
             let _ = writeln!(out, "  {start} → {end}  ({})", duration(s.duration_secs));
         }
+        if let (Some(ws), Some(from)) = (&s.workspace, &s.workspace_from) {
+            let _ = writeln!(out, "  workspace: {ws} ({from})");
+        }
         let _ = writeln!(
             out,
             "  {} reads, {} writes, {} shell executions",
@@ -184,12 +187,31 @@ fn reference_human(report: &AuditReport) -> String {
             "  constraint violations: {}; findings: {}",
             s.constraint_violations, s.findings
         );
-        let peak = s.activity_per_hour.iter().copied().max().unwrap_or(0);
-        let _ = writeln!(
-            out,
-            "  activity/hour |{}| peak {peak}/h",
-            sparkline(&s.activity_per_hour)
-        );
+        if s.token_sums_saturated {
+            let _ = writeln!(
+                out,
+                "  note: a token sum reached 2^64 - 1 and stopped there (the figures are a floor)"
+            );
+        }
+        match &s.active_hours {
+            Some(hours) => {
+                let peak = hours.iter().map(|(_, n)| *n).max().unwrap_or(0);
+                let _ = writeln!(
+                    out,
+                    "  activity/hour: {} active hours over {} (too long to draw), peak {peak}/h",
+                    hours.len(),
+                    duration(s.duration_secs)
+                );
+            }
+            None => {
+                let peak = s.activity_per_hour.iter().copied().max().unwrap_or(0);
+                let _ = writeln!(
+                    out,
+                    "  activity/hour |{}| peak {peak}/h",
+                    sparkline(&s.activity_per_hour)
+                );
+            }
+        }
         out.push('\n');
     }
     let sum = &report.summary;
@@ -239,6 +261,16 @@ fn reference_human(report: &AuditReport) -> String {
     for file in &report.files {
         if let Some(err) = &file.error {
             let _ = writeln!(out, "error: {}: {err}", file.file);
+        }
+        for note in &file.notes {
+            let _ = writeln!(
+                out,
+                "note: {}: {} ({}, the first at line {})",
+                file.file,
+                note.message,
+                plural(note.count as usize, "line"),
+                note.first_line
+            );
         }
     }
     let _ = writeln!(

@@ -143,6 +143,11 @@ pub struct Event {
     pub context_tokens: u64,
     /// The manifest task the event belongs to.
     pub task: Option<SharedStr>,
+    /// What makes the event the same as another of its session (a hash of
+    /// the tool call's id, or of the model output's message id and request
+    /// id); 0: none. A whole session read again keeps one event per key
+    /// (see `timeline`); a folding read drops repeats as it reads.
+    pub key: u64,
 }
 
 impl Event {
@@ -163,6 +168,7 @@ impl Event {
             output_tokens: 0,
             context_tokens: 0,
             task: None,
+            key: 0,
         }
     }
 }

@@ -86,7 +86,9 @@ impl FoldConfig {
 }
 
 /// What pacing-degradation judges of a session (see
-/// [`SessionAgg::pacing`]).
+/// [`SessionAgg::pacing`]). Sparse: its size follows the session's events,
+/// not its span (a session with events in year 0 and in year 9998 has two
+/// windows to look at, not 87 million).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Pacing {
     /// Start of the first window (aligned to the window length).
@@ -95,10 +97,22 @@ pub struct Pacing {
     pub start_index: i64,
     /// The early peak: median tool calls of the first windows.
     pub median: f64,
-    /// Tool calls per window from the first.
-    pub counts: Vec<u32>,
-    /// Runs of slow windows, (first, last) positions in `counts`.
-    pub slumps: Vec<(usize, usize)>,
+    /// Windows from the first to the end of the session.
+    pub windows: usize,
+    /// Runs of slow windows, in order.
+    pub slumps: Vec<Slump>,
+}
+
+/// A run of windows below the threshold.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Slump {
+    /// First and last position among the session's windows.
+    pub first: usize,
+    pub last: usize,
+    /// Tool calls in the run.
+    pub tool_calls: u64,
+    /// Output tokens of the model outputs before the run.
+    pub tokens_before: u64,
 }
 
 /// One pacing window of a session.
@@ -191,6 +205,57 @@ pub struct SessionAgg {
     runs: Vec<Run>,
     /// Writes not kept because they repeat the write before them.
     pub collapsed_writes: u64,
+    /// A token sum reached `u64::MAX` and stopped there.
+    pub saturated: bool,
+    /// The workspace its paths were judged against, and where it came
+    /// from (set by the reader).
+    pub workspace: Option<Workspace>,
+}
+
+/// The workspace of a session: the folder writes must stay in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Workspace {
+    pub path: String,
+    pub from: WorkspaceFrom,
+}
+
+/// Where a session's workspace came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WorkspaceFrom {
+    /// `--workspace` or `environment.workspace`.
+    Configuration,
+    /// Claude Code: the session's first `cwd`.
+    FirstCwd,
+    /// Claude Code: the folder of the session's first `cwd` that its
+    /// project folder's name (`~/.claude/projects/<encoded>/`) encodes.
+    ProjectFolder,
+    /// Codex: the `cwd` of the rollout's `session_meta`.
+    SessionMeta,
+    /// Codex without a `session_meta`: the first `turn_context`'s `cwd`.
+    FirstTurnContext,
+}
+
+impl WorkspaceFrom {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkspaceFrom::Configuration => "configuration",
+            WorkspaceFrom::FirstCwd => "first cwd",
+            WorkspaceFrom::ProjectFolder => "project folder",
+            WorkspaceFrom::SessionMeta => "session_meta cwd",
+            WorkspaceFrom::FirstTurnContext => "first turn_context cwd",
+        }
+    }
+}
+
+/// `*sum += add`, stopping at `u64::MAX` (and saying so in `saturated`).
+fn add_saturating(sum: &mut u64, add: u64, saturated: &mut bool) {
+    match sum.checked_add(add) {
+        Some(v) => *sum = v,
+        None => {
+            *sum = u64::MAX;
+            *saturated = true;
+        }
+    }
 }
 
 const HOUR_MS: i64 = 3_600_000;
@@ -259,6 +324,8 @@ impl SessionAgg {
             run: None,
             runs: Vec::new(),
             collapsed_writes: 0,
+            saturated: false,
+            workspace: None,
         }
     }
 
@@ -310,7 +377,14 @@ impl SessionAgg {
 
     /// Adds one event; `sub` is its position among its line's events.
     pub fn add(&mut self, ev: &Event, sub: u32) {
-        let key: Key = (ev.ts, ev.file, ev.line, sub);
+        self.check_order(ev);
+        self.add_in_order(ev, sub);
+    }
+
+    /// The out-of-order check of `add` alone: for an event whose line was
+    /// read before the event could be added (a model output whose later
+    /// lines may still raise its usage), run when its line is read.
+    pub fn check_order(&mut self, ev: &Event) {
         // Written out of order (file order, within one file).
         if let Some((file, ts)) = self.previous {
             if file == ev.file && ev.ts < ts {
@@ -327,6 +401,11 @@ impl SessionAgg {
             }
         }
         self.previous = Some((ev.file, ev.ts));
+    }
+
+    /// `add` without the out-of-order check (see `check_order`).
+    pub fn add_in_order(&mut self, ev: &Event, sub: u32) {
+        let key: Key = (ev.ts, ev.file, ev.line, sub);
         self.count += 1;
         self.by_kind[kind_index(ev.kind)] += 1;
         self.files.insert(ev.file);
@@ -376,11 +455,19 @@ impl SessionAgg {
         }
         match ev.kind {
             EventKind::ModelOutput => {
-                w.tokens += ev.output_tokens;
-                self.output_tokens += ev.output_tokens;
+                add_saturating(&mut w.tokens, ev.output_tokens, &mut self.saturated);
+                add_saturating(
+                    &mut self.output_tokens,
+                    ev.output_tokens,
+                    &mut self.saturated,
+                );
                 self.max_context = self.max_context.max(ev.context_tokens);
                 if self.last_checkpoint.is_none_or(|c| key > c) {
-                    self.since_checkpoint += ev.output_tokens;
+                    add_saturating(
+                        &mut self.since_checkpoint,
+                        ev.output_tokens,
+                        &mut self.saturated,
+                    );
                 }
                 if self.last_output.is_none_or(|o| key > o) {
                     self.last_output = Some(key);
@@ -402,12 +489,11 @@ impl SessionAgg {
                         if self.dropped_output.is_some_and(|d| d > key) {
                             self.uncertain = true;
                         }
-                        self.since_checkpoint = self
-                            .recent_outputs
-                            .iter()
-                            .filter(|(k, _)| *k > key)
-                            .map(|(_, tokens)| tokens)
-                            .sum();
+                        let mut since = 0;
+                        for (_, tokens) in self.recent_outputs.iter().filter(|(k, _)| *k > key) {
+                            add_saturating(&mut since, *tokens, &mut self.saturated);
+                        }
+                        self.since_checkpoint = since;
                     }
                     self.last_checkpoint = Some(key);
                 }
@@ -444,8 +530,8 @@ impl SessionAgg {
         let mut slump_anchors = Vec::new();
         if let Some(p) = self.pacing(self.cfg.baseline, self.cfg.fraction) {
             slump_anchors.reserve_exact(p.slumps.len());
-            for &(first, _) in &p.slumps {
-                let index = p.start_index + first as i64;
+            for slump in &p.slumps {
+                let index = p.start_index + slump.first as i64;
                 slump_anchors.push((index, self.first_from_window(index).cloned()));
             }
         }
@@ -459,58 +545,148 @@ impl SessionAgg {
         self.done = true;
     }
 
+    /// Every window with an event, in order: (index, tool calls, tokens).
+    fn window_counts(&self) -> Box<dyn Iterator<Item = (i64, u32, u64)> + '_> {
+        if self.done {
+            Box::new(self.counts.iter().copied())
+        } else {
+            Box::new(
+                self.windows
+                    .iter()
+                    .map(|(i, w)| (*i, w.tool_calls, w.tokens)),
+            )
+        }
+    }
+
     /// Tool calls per pacing window from the session's start to its end,
     /// the early peak (median of the first `baseline` windows) and the
     /// slumps: runs of windows below `fraction` of it after the first
-    /// `baseline` windows, as (first, last) positions. `None` when the
-    /// session has no more than `baseline` windows or no early activity.
+    /// `baseline` windows. `None` when the session has no more than
+    /// `baseline` windows or no early activity. Linear in the windows that
+    /// hold an event, whatever the span.
     pub fn pacing(&self, baseline: usize, fraction: f64) -> Option<Pacing> {
         let window = self.cfg.window;
         let baseline = baseline.max(1);
         let (first, end) = (self.start()?, self.end()?);
         // Windows aligned to the clock (whole hours for the default).
         let start = first - first.rem_euclid(window);
-        let full = ((end - start) / window) as usize;
-        let tail = (end - start) % window;
-        let n = full + usize::from(tail * 2 >= window);
+        let span = end.saturating_sub(start);
+        let full = span / window;
+        let tail = span % window;
+        let n = usize::try_from(full)
+            .unwrap_or(usize::MAX)
+            .saturating_add(usize::from(tail.saturating_mul(2) >= window));
         if n <= baseline {
             return None;
         }
         let start_index = start.div_euclid(window);
-        let counts: Vec<u32> = (0..n as i64)
-            .map(|i| self.tool_calls_in_window(start_index + i))
+        // Position of window `index` among the session's windows.
+        let position = |index: i64| usize::try_from(index - start_index).unwrap_or(usize::MAX);
+        // The early windows: those with events, the others count zero.
+        let mut early: Vec<u32> = self
+            .window_counts()
+            .take_while(|(i, _, _)| position(*i) < baseline)
+            .map(|(_, calls, _)| calls)
             .collect();
-        let mut early: Vec<u32> = counts[..baseline].to_vec();
         early.sort_unstable();
+        // The early windows in order: the empty ones (zero) first.
+        let zeros = baseline - early.len();
+        let rank = |r: usize| -> f64 {
+            if r < zeros {
+                0.0
+            } else {
+                early.get(r - zeros).copied().unwrap_or(0) as f64
+            }
+        };
         let median = if baseline % 2 == 1 {
-            early[baseline / 2] as f64
+            rank(baseline / 2)
         } else {
-            (early[baseline / 2 - 1] + early[baseline / 2]) as f64 / 2.0
+            (rank(baseline / 2 - 1) + rank(baseline / 2)) / 2.0
         };
         if median <= 0.0 {
             return None;
         }
         let threshold = median * fraction;
         let mut slumps = Vec::new();
-        let mut i = baseline;
-        while i < n {
-            if (counts[i] as f64) >= threshold {
-                i += 1;
-                continue;
+        if threshold > 0.0 {
+            // Slumps are the runs between windows at or above the
+            // threshold (an empty window is below it).
+            let mut run_start = baseline;
+            let mut run_calls = 0u64;
+            let mut tokens = 0u64;
+            let mut tokens_at_run = 0u64;
+            let mut saturated = false;
+            for (index, calls, window_tokens) in self.window_counts() {
+                let at = position(index);
+                if at >= n {
+                    break;
+                }
+                if at >= baseline {
+                    if (calls as f64) >= threshold {
+                        if at > run_start {
+                            slumps.push(Slump {
+                                first: run_start,
+                                last: at - 1,
+                                tool_calls: run_calls,
+                                tokens_before: tokens_at_run,
+                            });
+                        }
+                        run_start = at + 1;
+                        run_calls = 0;
+                    } else {
+                        run_calls += calls as u64;
+                    }
+                }
+                add_saturating(&mut tokens, window_tokens, &mut saturated);
+                if at < run_start {
+                    tokens_at_run = tokens;
+                }
             }
-            let first = i;
-            while i < n && (counts[i] as f64) < threshold {
-                i += 1;
+            if run_start < n {
+                slumps.push(Slump {
+                    first: run_start,
+                    last: n - 1,
+                    tool_calls: run_calls,
+                    tokens_before: tokens_at_run,
+                });
             }
-            slumps.push((first, i - 1));
         }
         Some(Pacing {
             start,
             start_index,
             median,
-            counts,
+            windows: n,
             slumps,
         })
+    }
+
+    /// Tool calls of each of `len` windows from window `index` (dense: for
+    /// short stretches).
+    pub fn window_tool_calls(&self, index: i64, len: usize) -> Vec<u32> {
+        let mut out = vec![0; len];
+        for (i, calls, _) in self.window_counts() {
+            if i < index {
+                continue;
+            }
+            match usize::try_from(i - index).ok().filter(|&at| at < len) {
+                Some(at) => out[at] = calls,
+                None => break,
+            }
+        }
+        out
+    }
+
+    /// Tool calls per clock hour, for the hours that have some: (hours
+    /// since the epoch, tool calls).
+    pub fn active_hours(&self) -> Vec<(i64, u32)> {
+        if self.cfg.window == HOUR_MS {
+            return self
+                .window_counts()
+                .filter(|(_, calls, _)| *calls > 0)
+                .map(|(i, calls, _)| (i, calls))
+                .collect();
+        }
+        self.hours.iter().copied().filter(|(_, n)| *n > 0).collect()
     }
 
     /// Moves every line number by `base` (parts of a split file).
@@ -601,24 +777,14 @@ impl SessionAgg {
         if self.done {
             return self
                 .slump_anchors
-                .iter()
-                .find(|(i, _)| *i == index)
-                .and_then(|(_, a)| a.as_ref());
+                .binary_search_by_key(&index, |(i, _)| *i)
+                .ok()
+                .and_then(|at| self.slump_anchors[at].1.as_ref());
         }
         let at = self.windows.partition_point(|(i, _)| *i < index);
         self.windows[at..]
             .iter()
             .find_map(|(_, w)| w.first.as_ref())
-    }
-
-    /// Output tokens of the model outputs before window `index`.
-    pub fn tokens_before_window(&self, index: i64) -> u64 {
-        if self.done {
-            let at = self.counts.partition_point(|(i, _, _)| *i < index);
-            return self.counts[..at].iter().map(|(_, _, t)| t).sum();
-        }
-        let at = self.windows.partition_point(|(i, _)| *i < index);
-        self.windows[..at].iter().map(|(_, w)| w.tokens).sum()
     }
 
     /// Tool calls of window `index`.

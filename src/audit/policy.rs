@@ -54,7 +54,14 @@ pub struct AuditPolicy {
     pub tasks: Vec<AuditTask>,
     /// Home directory used to expand `~` in paths (default `$HOME`).
     pub home: Option<PathBuf>,
+    /// The longest telemetry line read (bytes, line break aside); a longer
+    /// one is an unreadable line, skipped without being held in memory.
+    pub max_line_bytes: usize,
 }
+
+/// The default of [`AuditPolicy::max_line_bytes`]: Claude Code and Codex
+/// cut tool results far below it; a line this long is damage or hostile.
+pub const MAX_LINE_BYTES: usize = 16 << 20;
 
 impl Default for AuditPolicy {
     fn default() -> Self {
@@ -75,6 +82,7 @@ impl Default for AuditPolicy {
             pacing_baseline_windows: 4,
             tasks: Vec::new(),
             home: std::env::var_os("HOME").map(PathBuf::from),
+            max_line_bytes: MAX_LINE_BYTES,
         }
     }
 }

@@ -109,6 +109,9 @@ fn session_block(out: &mut dyn Write, s: &SessionSummary) -> io::Result<()> {
     if let (Some(start), Some(end)) = (&s.start, &s.end) {
         writeln!(out, "  {start} → {end}  ({})", duration(s.duration_secs))?;
     }
+    if let (Some(ws), Some(from)) = (&s.workspace, &s.workspace_from) {
+        writeln!(out, "  workspace: {ws} ({from})")?;
+    }
     writeln!(
         out,
         "  {} reads, {} writes, {} shell executions",
@@ -156,12 +159,31 @@ fn session_block(out: &mut dyn Write, s: &SessionSummary) -> io::Result<()> {
         "  constraint violations: {}; findings: {}",
         s.constraint_violations, s.findings
     )?;
-    let peak = s.activity_per_hour.iter().copied().max().unwrap_or(0);
-    writeln!(
-        out,
-        "  activity/hour |{}| peak {peak}/h",
-        sparkline(&s.activity_per_hour)
-    )?;
+    if s.token_sums_saturated {
+        writeln!(
+            out,
+            "  note: a token sum reached 2^64 - 1 and stopped there (the figures are a floor)"
+        )?;
+    }
+    match &s.active_hours {
+        Some(hours) => {
+            let peak = hours.iter().map(|(_, n)| *n).max().unwrap_or(0);
+            writeln!(
+                out,
+                "  activity/hour: {} active hours over {} (too long to draw), peak {peak}/h",
+                hours.len(),
+                duration(s.duration_secs)
+            )?;
+        }
+        None => {
+            let peak = s.activity_per_hour.iter().copied().max().unwrap_or(0);
+            writeln!(
+                out,
+                "  activity/hour |{}| peak {peak}/h",
+                sparkline(&s.activity_per_hour)
+            )?;
+        }
+    }
     writeln!(out)
 }
 
@@ -224,6 +246,16 @@ pub fn write_human(report: &dyn AuditOutput, out: &mut dyn Write) -> io::Result<
     for file in report.files() {
         if let Some(err) = &file.error {
             writeln!(out, "error: {}: {}", one_line(&file.file), one_line(err))?;
+        }
+        for note in &file.notes {
+            writeln!(
+                out,
+                "note: {}: {} ({}, the first at line {})",
+                file.file,
+                note.message,
+                plural(note.count as usize, "line"),
+                note.first_line
+            )?;
         }
     }
     writeln!(

@@ -30,19 +30,37 @@ pub struct SessionSummary {
     pub reads: usize,
     pub writes: usize,
     pub shell: usize,
-    /// Tool calls per clock hour (UTC), from the hour the session started.
+    /// Tool calls per clock hour (UTC), from the hour the session started;
+    /// empty when the session spans more than `MAX_DENSE_HOURS` hours (then
+    /// `active_hours` lists the hours that have some).
     pub activity_per_hour: Vec<u32>,
+    /// For a session spanning more than `MAX_DENSE_HOURS` hours: each hour
+    /// with tool calls, `[start of the hour, tool calls]`.
+    pub active_hours: Option<Vec<(String, u32)>>,
     pub output_tokens: u64,
     /// Output tokens generated since the last checkpoint (or the start).
     pub tokens_since_checkpoint: u64,
     /// The largest context size (input + cached) of one request.
     pub max_context_tokens: u64,
     pub checkpoints: usize,
+    /// A token sum reached 2^64 - 1 and stopped there (the figures are a
+    /// floor).
+    pub token_sums_saturated: bool,
+    /// The folder writes were judged against, and where it came from
+    /// (`configuration`: `--workspace` or `environment.workspace`; `first
+    /// cwd`, `project folder`: a Claude Code session's first working
+    /// directory, or the folder of it its project folder's name encodes;
+    /// `session_meta cwd`: a Codex rollout's).
+    pub workspace: Option<String>,
+    pub workspace_from: Option<String>,
     /// Manifest tasks in the order of their first writes in this session.
     pub tasks_started: Vec<String>,
     pub constraint_violations: usize,
     pub findings: usize,
 }
+
+// No `skip_serializing_if` above: summaries wait in a postcard log, which
+// reads fields by position.
 
 /// `by_kind` read back (summaries wait in a spill): its keys are the
 /// event kinds' names.
@@ -69,6 +87,12 @@ pub struct FileSummary {
     pub lines: u64,
     pub ignored_lines: u64,
     pub malformed_lines: usize,
+    /// `ignored_lines` by line type (`user`, `progress`,
+    /// `response_item/reasoning`, ...).
+    pub ignored_by_type: BTreeMap<String, u64>,
+    /// What reading noticed besides unreadable lines: calls whose
+    /// arguments it could not read, repeated history, ...
+    pub notes: Vec<crate::audit::read::Note>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -178,6 +202,8 @@ impl AuditRun {
                 lines: f.lines,
                 ignored_lines: f.ignored,
                 malformed_lines: f.malformed as usize,
+                ignored_by_type: f.ignored_by_type.clone(),
+                notes: f.notes.clone(),
                 error: f.io_error.clone(),
             })
             .collect();
@@ -403,6 +429,10 @@ pub fn tasks_started(session: &Session) -> Vec<String> {
     tasks_started
 }
 
+/// The longest span (in hours) whose activity a session summary lists hour
+/// by hour (about 14 months); longer sessions list only their active hours.
+pub const MAX_DENSE_HOURS: i64 = 10_000;
+
 pub fn session_summary(
     session: &Session,
     files: &[TelemetryFile],
@@ -422,11 +452,27 @@ pub fn session_summary(
     let end = session.end().unwrap_or(first);
     // Hours aligned to the clock, as pacing-degradation's windows.
     let start = first - first.rem_euclid(3_600_000);
-    let hours = ((end - start) / 3_600_000 + 1).max(1) as usize;
+    let hours = (end.saturating_sub(start) / 3_600_000)
+        .saturating_add(1)
+        .max(1);
     let start_hour = start.div_euclid(3_600_000);
-    let activity: Vec<u32> = (0..hours as i64)
-        .map(|h| agg.tool_calls_in_hour(start_hour + h))
-        .collect();
+    let (activity, active_hours) = if hours <= MAX_DENSE_HOURS {
+        let dense: Vec<u32> = (0..hours)
+            .map(|h| agg.tool_calls_in_hour(start_hour + h))
+            .collect();
+        (dense, None)
+    } else {
+        let sparse = agg
+            .active_hours()
+            .into_iter()
+            .map(|(h, n)| (format_ms(h.saturating_mul(3_600_000)), n))
+            .collect();
+        (Vec::new(), Some(sparse))
+    };
+    let (workspace, workspace_from) = match &agg.workspace {
+        Some(ws) => (Some(ws.path.clone()), Some(ws.from.as_str().to_string())),
+        None => (None, None),
+    };
     let count = |k: EventKind| by_kind.get(k.as_str()).copied().unwrap_or(0);
     SessionSummary {
         id: session.id.to_string(),
@@ -436,17 +482,21 @@ pub fn session_summary(
             .collect(),
         start: session.start().map(format_ms),
         end: session.end().map(format_ms),
-        duration_secs: (end - first) as f64 / 1000.0,
+        duration_secs: end.saturating_sub(first) as f64 / 1000.0,
         events: agg.count,
         reads: count(EventKind::Read),
         writes: count(EventKind::Write),
         shell: count(EventKind::Shell),
         by_kind,
         activity_per_hour: activity,
+        active_hours,
         output_tokens: agg.output_tokens,
         tokens_since_checkpoint: agg.since_checkpoint,
         max_context_tokens: agg.max_context,
         checkpoints: agg.checkpoints,
+        token_sums_saturated: agg.saturated,
+        workspace,
+        workspace_from,
         tasks_started,
         constraint_violations: violations,
         findings,

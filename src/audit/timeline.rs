@@ -2,7 +2,7 @@
 //! readers gave, with the files and the unreadable lines kept alongside.
 
 use crate::audit::event::Event;
-use crate::audit::fold::{Anchor, FoldConfig, SessionAgg};
+use crate::audit::fold::{Anchor, FoldConfig, SessionAgg, Workspace};
 use crate::audit::policy::AuditPolicy;
 use crate::audit::read::{FileRead, ParseErrors, SpilledSession, TelemetryFormat};
 use crate::audit::spill::Spill;
@@ -19,6 +19,9 @@ pub struct TelemetryFile {
     /// Lines that are not JSON or in no known shape.
     pub malformed: u64,
     pub io_error: Option<String>,
+    /// Ignored lines by type (see `FileRead::ignored_by_type`).
+    pub ignored_by_type: BTreeMap<String, u64>,
+    pub notes: Vec<crate::audit::read::Note>,
 }
 
 pub use crate::audit::fold::OutOfOrder;
@@ -58,10 +61,14 @@ impl Timeline {
     pub fn build(reads: Vec<FileRead>, policy: &AuditPolicy) -> Timeline {
         let mut files = Vec::with_capacity(reads.len());
         let mut merged: BTreeMap<Arc<str>, Vec<Event>> = BTreeMap::new();
+        let mut workspaces: BTreeMap<Arc<str>, Workspace> = BTreeMap::new();
         let mut parse_errors = Vec::new();
         for mut read in reads {
             files.push(read.take_file());
             parse_errors.extend(read.errors);
+            for (id, ws) in std::mem::take(&mut read.workspaces) {
+                workspaces.entry(id).or_insert(ws);
+            }
             for (id, mut events) in read.sessions {
                 match merged.get_mut(&id) {
                     Some(existing) => {
@@ -77,7 +84,10 @@ impl Timeline {
         let cfg = FoldConfig::new(policy);
         let sessions = merged
             .into_iter()
-            .map(|(id, events)| session_from_events(id, events, cfg))
+            .map(|(id, events)| {
+                let ws = workspaces.remove(&id);
+                session_from_events(id, events, cfg, ws)
+            })
             .collect();
         Timeline {
             files,
@@ -262,7 +272,11 @@ impl SessionList {
             }
         }
         let mut whole: BTreeMap<Arc<str>, Vec<Event>> = BTreeMap::new();
-        for (read, &i) in full.into_iter().zip(&files_again) {
+        let mut workspaces: BTreeMap<Arc<str>, Workspace> = BTreeMap::new();
+        for (mut read, &i) in full.into_iter().zip(&files_again) {
+            for (id, ws) in std::mem::take(&mut read.workspaces) {
+                workspaces.entry(id).or_insert(ws);
+            }
             // A file that changed or went away between the two reads: its
             // sessions may be short or missing, and the report says so.
             if let (Some(e), Some(file)) = (read.io_error, files.get_mut(i)) {
@@ -290,7 +304,8 @@ impl SessionList {
         }
         let cfg = FoldConfig::new(policy);
         for (id, events) in whole {
-            let session = session_from_events(id, events, cfg);
+            let ws = workspaces.remove(&id);
+            let session = session_from_events(id, events, cfg, ws);
             sessions.push(SessionSource::Whole(Box::new(session)));
         }
         sessions.sort_by(|a, b| a.id().cmp(b.id()));
@@ -318,8 +333,19 @@ impl From<Timeline> for SessionList {
     }
 }
 
-/// A session from all its events (in file order).
-fn session_from_events(id: Arc<str>, mut events: Vec<Event>, cfg: FoldConfig) -> Session {
+/// A session from all its events (in file order, but for model outputs
+/// pushed when their message closed: see `read::claude`). Events with the
+/// same key are one: the first kept, a model output with the largest
+/// usage of them.
+fn session_from_events(
+    id: Arc<str>,
+    mut events: Vec<Event>,
+    cfg: FoldConfig,
+    workspace: Option<Workspace>,
+) -> Session {
+    // File order: by file, line and place on the line.
+    events.sort_by_key(|e| (e.file, e.line, e.seq));
+    dedupe(&mut events);
     // File order first, to see what was written out of order.
     let mut count = 0;
     let mut first: Option<(u32, u32, i64)> = None;
@@ -331,8 +357,9 @@ fn session_from_events(id: Arc<str>, mut events: Vec<Event>, cfg: FoldConfig) ->
             }
         }
     }
-    events.sort_by_key(|e| (e.ts, e.file, e.line));
+    events.sort_by_key(|e| (e.ts, e.file, e.line, e.seq));
     let mut agg = Box::new(SessionAgg::new(cfg));
+    agg.workspace = workspace;
     for (i, e) in events.iter_mut().enumerate() {
         e.seq = i as u32;
         agg.add(e, i as u32);
@@ -355,9 +382,42 @@ fn session_from_events(id: Arc<str>, mut events: Vec<Event>, cfg: FoldConfig) ->
     }
 }
 
+/// Keeps the first event of each key (in file order); a model output
+/// takes the largest usage of its repeats.
+fn dedupe(events: &mut Vec<Event>) {
+    if events.iter().all(|e| e.key == 0) {
+        return;
+    }
+    let mut first: HashMap<u64, usize> = HashMap::new();
+    let mut drop = vec![false; events.len()];
+    for i in 0..events.len() {
+        let key = events[i].key;
+        if key == 0 {
+            continue;
+        }
+        match first.get(&key) {
+            Some(&at) => {
+                let (tokens, context) = (events[i].output_tokens, events[i].context_tokens);
+                let kept = &mut events[at];
+                kept.output_tokens = kept.output_tokens.max(tokens);
+                kept.context_tokens = kept.context_tokens.max(context);
+                drop[i] = true;
+            }
+            None => {
+                first.insert(key, i);
+            }
+        }
+    }
+    let mut at = 0;
+    events.retain(|_| {
+        at += 1;
+        !drop[at - 1]
+    });
+}
+
 /// A session from a folded read: its kept events and aggregates.
 fn session_from_folded(id: Arc<str>, mut events: Vec<Event>, mut agg: Box<SessionAgg>) -> Session {
-    events.sort_by_key(|e| (e.ts, e.file, e.line));
+    events.sort_by_key(|e| (e.ts, e.file, e.line, e.seq));
     for (i, e) in events.iter_mut().enumerate() {
         e.seq = i as u32;
     }

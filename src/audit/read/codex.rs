@@ -1,12 +1,24 @@
-//! Codex CLI rollout files: `{"timestamp", "type", "payload"}` lines with
-//! `session_meta`, `turn_context`, `response_item`, `event_msg` and
-//! `compacted` items. Shell calls come in four shapes (`shell`,
-//! `shell_command`, `exec_command`, `local_shell_call`); edits are
-//! `apply_patch` patches; tokens are `event_msg` `token_count`.
+//! Codex CLI rollout files: `{"timestamp", "type", "payload"}` lines, one
+//! per `RolloutItem` of codex-rs (see `docs/telemetry-formats.md`).
+//!
+//! - Shell calls come in four shapes (`shell`, `shell_command`,
+//!   `exec_command`, `local_shell_call`); edits are `apply_patch` patches;
+//!   each call is counted once per rollout by its `call_id`.
+//! - A call whose `arguments` cannot be read (redacted, not JSON) is still
+//!   a call of its kind, its command unknown, with a note.
+//! - Tokens are `event_msg` `token_count` (a re-emitted running total is
+//!   not counted twice).
+//! - One compaction is one checkpoint: a `compacted` line and the
+//!   `context_compacted` event written with it count once.
+//! - The workspace is the `session_meta` `cwd`; `turn_context` moves the
+//!   `cwd` relative paths resolve against.
+//! - Item and payload types this reader does not use (`reasoning`,
+//!   `world_state`, ... and those added later) are ignored lines.
 
-use super::fields::{describe_error, parse, CommandField};
+use super::fields::{describe_error, parse, Arguments, CommandField, Lenient};
 use super::{classify_tool, Handled, Sink};
 use crate::audit::event::{EventKind, SharedStr};
+use crate::audit::fold::{Workspace, WorkspaceFrom};
 use crate::audit::paths;
 use regex::Regex;
 use serde::Deserialize;
@@ -24,22 +36,39 @@ struct Line<'a> {
     payload: &'a RawValue,
 }
 
+/// The `type` of a payload (the other fields skipped).
 #[derive(Deserialize)]
-struct Payload<'a> {
+struct Tagged<'a> {
     #[serde(rename = "type", borrow, default)]
-    kind: Option<Cow<'a, str>>,
+    kind: Option<Lenient<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Meta<'a> {
     #[serde(borrow, default)]
-    id: Option<Cow<'a, str>>,
+    id: Option<Lenient<'a>>,
     #[serde(borrow, default)]
-    cwd: Option<Cow<'a, str>>,
+    cwd: Option<Lenient<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Call<'a> {
     #[serde(borrow, default)]
-    name: Option<Cow<'a, str>>,
+    name: Option<Lenient<'a>>,
     #[serde(borrow, default)]
-    arguments: Option<Cow<'a, str>>,
+    arguments: Option<Lenient<'a>>,
     #[serde(borrow, default)]
-    input: Option<Cow<'a, str>>,
+    input: Option<Lenient<'a>>,
+    #[serde(borrow, default)]
+    call_id: Option<Lenient<'a>>,
+    #[serde(borrow, default)]
+    id: Option<Lenient<'a>>,
     #[serde(borrow, default)]
     action: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct TokenCount<'a> {
     #[serde(borrow, default)]
     info: Option<&'a RawValue>,
 }
@@ -49,9 +78,9 @@ struct Action<'a> {
     #[serde(default)]
     command: Option<CommandField>,
     #[serde(borrow, default)]
-    url: Option<Cow<'a, str>>,
+    url: Option<Lenient<'a>>,
     #[serde(borrow, default)]
-    query: Option<Cow<'a, str>>,
+    query: Option<Lenient<'a>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -59,15 +88,15 @@ struct Args<'a> {
     #[serde(default)]
     command: Option<CommandField>,
     #[serde(borrow, default)]
-    cmd: Option<Cow<'a, str>>,
+    cmd: Option<Lenient<'a>>,
     #[serde(borrow, default)]
-    input: Option<Cow<'a, str>>,
+    input: Option<Lenient<'a>>,
     #[serde(borrow, default)]
-    workdir: Option<Cow<'a, str>>,
+    workdir: Option<Lenient<'a>>,
     #[serde(borrow, default)]
-    path: Option<Cow<'a, str>>,
+    path: Option<Lenient<'a>>,
     #[serde(borrow, default)]
-    file_path: Option<Cow<'a, str>>,
+    file_path: Option<Lenient<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -88,12 +117,48 @@ struct TokenUsage {
     total_tokens: u64,
 }
 
+/// The two records of one compaction: a `compacted` line and an
+/// `event_msg` `context_compacted`, written milliseconds apart.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Compaction {
+    Line,
+    Event,
+}
+
+/// How far apart the two records of one compaction may be.
+const COMPACTION_PAIR_MS: i64 = 60_000;
+
 pub struct CodexParser {
     /// The byte test (see `read::byte_test`).
     pub(crate) byte_test: super::ByteTest,
     session: String,
+    /// What relative paths resolve against: the latest `turn_context`
+    /// `cwd` (or the `session_meta` one).
     cwd: Option<String>,
+    /// The workspace: the `session_meta` `cwd`.
+    root: Option<String>,
     last_total: Option<u64>,
+    /// Call ids (hashed) seen.
+    calls: super::claude::KeyMap<()>,
+    /// The last compaction record that its pair may still follow.
+    unpaired: Option<(Compaction, i64)>,
+}
+
+const REPEATED_CALL: &str = "calls whose `call_id` an earlier line of the rollout already \
+                             recorded (a replayed history): counted once";
+const PAIRED_COMPACTION: &str =
+    "`compacted` lines and `context_compacted` events written together \
+                                 for one compaction: one checkpoint";
+
+const UNREADABLE_ARGUMENTS: &str = "`function_call` lines whose `arguments` are not a JSON \
+                                   object (redacted?): each counted as a call of its kind (by \
+                                   its name), its command or path unknown";
+
+fn call_key(id: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    ("call", id).hash(&mut h);
+    h.finish().max(1)
 }
 
 impl CodexParser {
@@ -112,146 +177,277 @@ impl CodexParser {
             byte_test: super::ByteTest::default(),
             session,
             cwd: None,
+            root: None,
             last_total: None,
+            calls: Default::default(),
+            unpaired: None,
         }
+    }
+
+    /// Sets the workspace once (the configured one wins).
+    fn set_root(&mut self, cwd: &str, from: WorkspaceFrom, sink: &mut Sink<'_>) {
+        if self.root.is_some() {
+            return;
+        }
+        let (path, from) = match sink.configured_workspace() {
+            Some(ws) => (ws.to_string(), WorkspaceFrom::Configuration),
+            None => (cwd.to_string(), from),
+        };
+        self.root = Some(path.clone());
+        sink.set_workspace(&self.session, Workspace { path, from });
+    }
+
+    /// Whether a call id was seen before (and remembers it).
+    fn repeated(&mut self, id: Option<&str>, sink: &mut Sink<'_>) -> bool {
+        let Some(id) = id else {
+            return false;
+        };
+        let key = call_key(id);
+        if self.calls.get(key).is_some() {
+            sink.note(REPEATED_CALL);
+            return true;
+        }
+        self.calls.insert(key, ());
+        false
     }
 
     pub fn line(&mut self, line: &[u8], sink: &mut Sink<'_>) -> Result<Handled, String> {
         let parsed: Line<'_> =
             parse(line).map_err(|e| describe_error(line, &e, "Codex rollout"))?;
-        let payload: Payload<'_> = serde_json::from_str(parsed.payload.get())
-            .map_err(|e| format!("Codex `{}` payload of an unknown shape: {e}", parsed.kind))?;
-        let ts = || sink_ts(parsed.timestamp.as_deref());
-        match (parsed.kind.as_ref(), payload.kind.as_deref()) {
-            ("session_meta", _) => {
-                if let Some(id) = payload.id {
-                    self.session = id.into_owned();
+        let raw = parsed.payload.get();
+        let shape = |e: serde_json::Error| {
+            format!(
+                "Codex `{}` payload of an unknown shape: {e}",
+                super::cut(&parsed.kind, 40)
+            )
+        };
+        let ts = || super::parse_timestamp(parsed.timestamp.as_deref());
+        let kind = parsed.kind.as_ref();
+        match kind {
+            "session_meta" => {
+                let meta: Meta<'_> = serde_json::from_str(raw).map_err(shape)?;
+                if let Some(id) = meta.id.as_ref().and_then(Lenient::text) {
+                    self.session = id.to_string();
                 }
-                if let Some(cwd) = payload.cwd {
-                    self.cwd = Some(cwd.into_owned());
-                }
-                Ok(Handled::Used)
-            }
-            ("turn_context", _) => {
-                if let Some(cwd) = payload.cwd {
-                    self.cwd = Some(cwd.into_owned());
-                }
-                Ok(Handled::Used)
-            }
-            ("compacted", _) | ("event_msg", Some("context_compacted")) => {
-                let ev = sink.event(ts()?, EventKind::Checkpoint);
-                sink.push(&self.session, ev);
-                Ok(Handled::Used)
-            }
-            ("event_msg", Some("token_count")) => {
-                let Some(info) = payload.info else {
-                    return Ok(Handled::Ignored);
-                };
-                let Ok(info) = serde_json::from_str::<Option<TokenInfo>>(info.get()) else {
-                    return Err("Codex `token_count` with an unknown `info` shape".into());
-                };
-                let Some(info) = info else {
-                    return Ok(Handled::Ignored);
-                };
-                let total = info.total_token_usage.map(|t| t.total_tokens);
-                // Re-emitted counts (UI refreshes) repeat the running total.
-                if total.is_some() && total == self.last_total {
-                    return Ok(Handled::Ignored);
-                }
-                self.last_total = total;
-                let last = info.last_token_usage.unwrap_or_default();
-                let mut ev = sink.event(ts()?, EventKind::ModelOutput);
-                ev.output_tokens = last.output_tokens;
-                ev.context_tokens = last.input_tokens;
-                sink.push(&self.session, ev);
-                Ok(Handled::Used)
-            }
-            ("response_item", Some("function_call")) => {
-                let name = payload.name.as_deref().unwrap_or("");
-                let args_text = payload.arguments.as_deref().unwrap_or("{}");
-                let args: Args<'_> = serde_json::from_str(args_text).map_err(|e| {
-                    format!("Codex `{name}` call whose `arguments` are not a JSON object: {e}")
-                })?;
-                let ts = ts()?;
-                let command = args
-                    .command
-                    .as_ref()
-                    .map(|c| c.text.clone())
-                    .or_else(|| args.cmd.as_deref().map(str::to_string));
-                // An `apply_patch` run through the shell tool.
-                let argv_patch = args
-                    .command
-                    .as_ref()
-                    .and_then(|c| c.argv.as_ref())
-                    .filter(|argv| argv.len() >= 2 && argv[0] == "apply_patch")
-                    .map(|argv| argv[1].clone());
-                if let Some(patch) = argv_patch.as_deref().or(if name == "apply_patch" {
-                    args.input.as_deref()
-                } else {
-                    None
-                }) {
-                    self.patch(sink, ts, name, patch);
-                    return Ok(Handled::Used);
-                }
-                let mut kind = classify_tool(name);
-                if kind == EventKind::Other && command.is_some() {
-                    kind = EventKind::Shell;
-                }
-                let mut ev = sink.event(ts, kind);
-                sink.set_tool(&mut ev, name);
-                ev.command = command.map(SharedStr::from);
-                if let Some(path) = args.file_path.or(args.path) {
-                    let cwd = args.workdir.as_deref().or(self.cwd.as_deref());
-                    sink.set_path(&mut ev, &path, cwd);
-                }
-                sink.push(&self.session, ev);
-                Ok(Handled::Used)
-            }
-            ("response_item", Some("custom_tool_call")) => {
-                let name = payload.name.as_deref().unwrap_or("");
-                let input = payload.input.as_deref().unwrap_or("");
-                let ts = ts()?;
-                if name == "apply_patch" {
-                    self.patch(sink, ts, name, input);
-                } else if name == "exec" {
-                    self.code_mode(sink, ts, input);
-                } else {
-                    let mut ev = sink.event(ts, classify_tool(name));
-                    sink.set_tool(&mut ev, name);
-                    sink.push(&self.session, ev);
+                if let Some(cwd) = meta.cwd.as_ref().and_then(Lenient::text) {
+                    self.cwd = Some(cwd.to_string());
+                    self.set_root(cwd, WorkspaceFrom::SessionMeta, sink);
                 }
                 Ok(Handled::Used)
             }
-            ("response_item", Some("local_shell_call")) => {
-                let action: Action<'_> = match payload.action {
-                    Some(raw) => serde_json::from_str(raw.get()).unwrap_or_default(),
-                    None => Action::default(),
-                };
-                let mut ev = sink.event(ts()?, EventKind::Shell);
-                sink.set_tool(&mut ev, "local_shell_call");
-                ev.command = action.command.map(|c| SharedStr::from(c.text));
-                sink.push(&self.session, ev);
-                Ok(Handled::Used)
-            }
-            ("response_item", Some("web_search_call")) => {
-                let action: Action<'_> = match payload.action {
-                    Some(raw) => serde_json::from_str(raw.get()).unwrap_or_default(),
-                    None => Action::default(),
-                };
-                let mut ev = sink.event(ts()?, EventKind::Other);
-                sink.set_tool(&mut ev, "web_search_call");
-                ev.url = action.url.map(|u| SharedStr::from(u.as_ref()));
-                if ev.url.is_none() {
-                    ev.command = action.query.map(|q| SharedStr::from(q.as_ref()));
+            "turn_context" => {
+                let meta: Meta<'_> = serde_json::from_str(raw).map_err(shape)?;
+                if let Some(cwd) = meta.cwd.as_ref().and_then(Lenient::text) {
+                    self.cwd = Some(cwd.to_string());
+                    self.set_root(cwd, WorkspaceFrom::FirstTurnContext, sink);
                 }
-                sink.push(&self.session, ev);
                 Ok(Handled::Used)
             }
-            ("response_item" | "event_msg", _) => Ok(Handled::Ignored),
-            (other, _) => Err(format!(
-                "`{other}` is not a Codex rollout item type (session_meta, turn_context, response_item, event_msg, compacted)"
-            )),
+            "compacted" => self.compaction(Compaction::Line, ts()?, sink),
+            "response_item" | "event_msg" => {
+                let tagged: Tagged<'_> = serde_json::from_str(raw).map_err(shape)?;
+                let sub = tagged.kind.as_ref().and_then(Lenient::text).unwrap_or("");
+                match (kind, sub) {
+                    ("event_msg", "context_compacted") => {
+                        self.compaction(Compaction::Event, ts()?, sink)
+                    }
+                    ("event_msg", "token_count") => {
+                        let count: TokenCount<'_> = serde_json::from_str(raw).map_err(shape)?;
+                        self.token_count(count, ts, sink)
+                    }
+                    ("response_item", "function_call") => {
+                        let call: Call<'_> = serde_json::from_str(raw).map_err(shape)?;
+                        self.function_call(call, ts()?, sink)
+                    }
+                    ("response_item", "custom_tool_call") => {
+                        let call: Call<'_> = serde_json::from_str(raw).map_err(shape)?;
+                        let ts = ts()?;
+                        if self.repeated(call.call_id.as_ref().and_then(Lenient::text), sink) {
+                            return Ok(Handled::Used);
+                        }
+                        let name = call.name.as_ref().and_then(Lenient::text).unwrap_or("");
+                        let input = call.input.as_ref().and_then(Lenient::text).unwrap_or("");
+                        if name == "apply_patch" {
+                            self.patch(sink, ts, name, input);
+                        } else if name == "exec" {
+                            self.code_mode(sink, ts, input);
+                        } else {
+                            let mut ev = sink.event(ts, classify_tool(name));
+                            sink.set_tool(&mut ev, name);
+                            sink.push(&self.session, ev);
+                        }
+                        Ok(Handled::Used)
+                    }
+                    ("response_item", "local_shell_call" | "web_search_call") => {
+                        let call: Call<'_> = serde_json::from_str(raw).map_err(shape)?;
+                        let ts = ts()?;
+                        let id = call.call_id.as_ref().or(call.id.as_ref());
+                        if self.repeated(id.and_then(Lenient::text), sink) {
+                            return Ok(Handled::Used);
+                        }
+                        let action: Action<'_> = match call.action {
+                            Some(raw) => serde_json::from_str(raw.get()).unwrap_or_default(),
+                            None => Action::default(),
+                        };
+                        if sub == "local_shell_call" {
+                            let mut ev = sink.event(ts, EventKind::Shell);
+                            sink.set_tool(&mut ev, "local_shell_call");
+                            ev.command = action
+                                .command
+                                .filter(|c| !c.unreadable)
+                                .map(|c| SharedStr::from(c.text));
+                            sink.push(&self.session, ev);
+                        } else {
+                            let mut ev = sink.event(ts, EventKind::Other);
+                            sink.set_tool(&mut ev, "web_search_call");
+                            ev.url = action
+                                .url
+                                .as_ref()
+                                .and_then(Lenient::text)
+                                .map(SharedStr::from);
+                            if ev.url.is_none() {
+                                ev.command = action
+                                    .query
+                                    .as_ref()
+                                    .and_then(Lenient::text)
+                                    .map(SharedStr::from);
+                            }
+                            sink.push(&self.session, ev);
+                        }
+                        Ok(Handled::Used)
+                    }
+                    _ => {
+                        sink.ignore(&format!("{kind}/{}", super::cut(sub, 60)));
+                        Ok(Handled::Ignored)
+                    }
+                }
+            }
+            // inter_agent_communication, world_state, token_usage_record
+            // (token_count events carry the same usage), ... and types
+            // added later.
+            other => {
+                sink.ignore(other);
+                Ok(Handled::Ignored)
+            }
         }
+    }
+
+    /// A compaction record: a checkpoint, unless it is the second record
+    /// of the compaction before.
+    fn compaction(
+        &mut self,
+        record: Compaction,
+        ts: i64,
+        sink: &mut Sink<'_>,
+    ) -> Result<Handled, String> {
+        if let Some((first, at)) = self.unpaired {
+            if first != record && ts.abs_diff(at) <= COMPACTION_PAIR_MS as u64 {
+                self.unpaired = None;
+                sink.note(PAIRED_COMPACTION);
+                return Ok(Handled::Used);
+            }
+        }
+        self.unpaired = Some((record, ts));
+        let ev = sink.event(ts, EventKind::Checkpoint);
+        sink.push(&self.session, ev);
+        Ok(Handled::Used)
+    }
+
+    fn token_count(
+        &mut self,
+        count: TokenCount<'_>,
+        ts: impl FnOnce() -> Result<i64, String>,
+        sink: &mut Sink<'_>,
+    ) -> Result<Handled, String> {
+        let Some(info) = count.info else {
+            sink.ignore("event_msg/token_count");
+            return Ok(Handled::Ignored);
+        };
+        let Ok(info) = serde_json::from_str::<Option<TokenInfo>>(info.get()) else {
+            return Err("Codex `token_count` with an unknown `info` shape".into());
+        };
+        let Some(info) = info else {
+            sink.ignore("event_msg/token_count");
+            return Ok(Handled::Ignored);
+        };
+        let total = info.total_token_usage.map(|t| t.total_tokens);
+        // Re-emitted counts (UI refreshes) repeat the running total.
+        if total.is_some() && total == self.last_total {
+            sink.ignore("event_msg/token_count (repeated total)");
+            return Ok(Handled::Ignored);
+        }
+        self.last_total = total;
+        let last = info.last_token_usage.unwrap_or_default();
+        let mut ev = sink.event(ts()?, EventKind::ModelOutput);
+        ev.output_tokens = last.output_tokens;
+        ev.context_tokens = last.input_tokens;
+        sink.push(&self.session, ev);
+        Ok(Handled::Used)
+    }
+
+    fn function_call(
+        &mut self,
+        call: Call<'_>,
+        ts: i64,
+        sink: &mut Sink<'_>,
+    ) -> Result<Handled, String> {
+        if self.repeated(call.call_id.as_ref().and_then(Lenient::text), sink) {
+            return Ok(Handled::Used);
+        }
+        let name = call.name.as_ref().and_then(Lenient::text).unwrap_or("");
+        let args_text = match &call.arguments {
+            Some(Lenient::Text(t)) => Some(t.as_ref()),
+            Some(Lenient::Other) => None,
+            None => Some("{}"),
+        };
+        let args = match args_text.map(serde_json::from_str::<Arguments<Args<'_>>>) {
+            Some(Ok(Arguments::Object(args))) => Some(args),
+            _ => None,
+        };
+        let Some(args) = args else {
+            // The call happened; what it ran is unknown.
+            sink.note(UNREADABLE_ARGUMENTS);
+            let mut ev = sink.event(ts, classify_tool(name));
+            sink.set_tool(&mut ev, name);
+            sink.push(&self.session, ev);
+            return Ok(Handled::Used);
+        };
+        let command = match (&args.command, &args.cmd) {
+            (Some(c), _) if !c.unreadable => Some(c.text.clone()),
+            (_, Some(Lenient::Text(c))) => Some(c.to_string()),
+            _ => None,
+        };
+        // An `apply_patch` run through the shell tool.
+        let argv_patch = args
+            .command
+            .as_ref()
+            .and_then(|c| c.argv.as_ref())
+            .filter(|argv| argv.len() >= 2 && argv[0] == "apply_patch")
+            .map(|argv| argv[1].clone());
+        let input = args.input.as_ref().and_then(Lenient::text);
+        if let Some(patch) =
+            argv_patch
+                .as_deref()
+                .or(if name == "apply_patch" { input } else { None })
+        {
+            self.patch(sink, ts, name, patch);
+            return Ok(Handled::Used);
+        }
+        let mut kind = classify_tool(name);
+        if kind == EventKind::Other && command.is_some() {
+            kind = EventKind::Shell;
+        }
+        let mut ev = sink.event(ts, kind);
+        sink.set_tool(&mut ev, name);
+        ev.command = command.map(SharedStr::from);
+        let path = args.file_path.as_ref().or(args.path.as_ref());
+        if let Some(path) = path.and_then(Lenient::text) {
+            let workdir = args.workdir.as_ref().and_then(Lenient::text);
+            let cwd = workdir.or(self.cwd.as_deref());
+            sink.set_path(&mut ev, path, cwd, self.root.as_deref());
+        }
+        sink.push(&self.session, ev);
+        Ok(Handled::Used)
     }
 
     /// One write event per file of an `apply_patch` patch.
@@ -265,7 +461,7 @@ impl CodexParser {
         for file in files {
             let mut ev = sink.event(ts, EventKind::Write);
             sink.set_tool(&mut ev, tool);
-            sink.set_path(&mut ev, file, self.cwd.as_deref());
+            sink.set_path(&mut ev, file, self.cwd.as_deref(), self.root.as_deref());
             sink.push(&self.session, ev);
         }
     }
@@ -299,13 +495,5 @@ impl CodexParser {
             sink.set_tool(&mut ev, "exec");
             sink.push(&self.session, ev);
         }
-    }
-}
-
-fn sink_ts(text: Option<&str>) -> Result<i64, String> {
-    match text {
-        Some(t) => crate::audit::time::parse_ms(t)
-            .ok_or_else(|| format!("`timestamp` is not an RFC 3339 time: `{t}`")),
-        None => Err("no `timestamp` on a line that records an action".to_string()),
     }
 }

@@ -104,7 +104,7 @@ impl DesignParser {
                         sink.set_task(&mut ev, &t.0);
                     }
                     if !target.is_empty() {
-                        sink.set_path(&mut ev, target, cwd);
+                        sink.set_path(&mut ev, target, cwd, None);
                     }
                     ev.command = command.as_deref().map(SharedStr::from);
                     ev.url = payload.url.as_deref().map(SharedStr::from);
@@ -129,7 +129,8 @@ impl DesignParser {
             }
             other => {
                 return Err(format!(
-                    "unknown design event type `{other}` (expected `tool_call`, `model_output` or `checkpoint`)"
+                    "unknown design event type `{}` (expected `tool_call`, `model_output` or `checkpoint`)",
+                    super::cut(other, 80)
                 ))
             }
         }

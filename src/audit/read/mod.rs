@@ -9,7 +9,7 @@ pub mod design;
 mod fields;
 
 use crate::audit::event::{Event, EventKind, SharedStr};
-use crate::audit::fold::{self, FoldConfig, SessionAgg};
+use crate::audit::fold::{self, FoldConfig, SessionAgg, Workspace};
 use crate::audit::paths;
 use crate::audit::policy::AuditPolicy;
 use crate::audit::spill::{SessionRecord, Spill, SpillRef};
@@ -170,6 +170,88 @@ pub struct FileRead {
     /// ... and, by session, the chunks of events kept only to be reported
     /// one by one (see `Sink::offloaded`).
     pub event_chunks: BTreeMap<Arc<str>, Vec<SpillRef>>,
+    /// The ignored lines by their type (`user`, `response_item/reasoning`,
+    /// ...): at most `MAX_IGNORED_TYPES` types, the rest under `<other>`.
+    pub ignored_by_type: BTreeMap<String, u64>,
+    /// What reading had to say about lines it read (arguments it could not
+    /// read, repeated history), by message.
+    pub notes: Vec<Note>,
+    /// Each session's workspace, where the telemetry tells one.
+    pub workspaces: BTreeMap<Arc<str>, Workspace>,
+}
+
+/// Something reading noticed on some lines of a file, that is not an
+/// unreadable line: the same message once, with how many lines and the
+/// first of them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Note {
+    pub message: String,
+    pub count: u64,
+    pub first_line: u32,
+}
+
+/// How many distinct ignored line types and notes a file summary lists.
+pub const MAX_IGNORED_TYPES: usize = 64;
+const MAX_NOTES: usize = 32;
+/// What an ignored type or a note is cut to (they come from the input).
+const MAX_LABEL: usize = 80;
+
+/// Adds `count` lines of `kind` to an `ignored_by_type` map (bounded).
+fn add_ignored(map: &mut BTreeMap<String, u64>, kind: &str, count: u64) {
+    if let Some(n) = map.get_mut(kind) {
+        *n += count;
+        return;
+    }
+    let key = if map.len() >= MAX_IGNORED_TYPES {
+        "<other>".to_string()
+    } else {
+        cut(kind, MAX_LABEL)
+    };
+    *map.entry(key).or_default() += count;
+}
+
+/// Adds a note (bounded: past `MAX_NOTES` messages, the last one counts
+/// the rest).
+fn add_note(notes: &mut Vec<Note>, message: &str, count: u64, line: u32) {
+    if let Some(n) = notes.iter_mut().find(|n| n.message == message) {
+        n.count += count;
+        n.first_line = n.first_line.min(line);
+        return;
+    }
+    if notes.len() >= MAX_NOTES {
+        const OTHER: &str = "more notes of other kinds";
+        match notes.iter_mut().find(|n| n.message == OTHER) {
+            Some(n) => {
+                n.count += count;
+                n.first_line = n.first_line.min(line);
+            }
+            None => notes.push(Note {
+                message: OTHER.into(),
+                count,
+                first_line: line,
+            }),
+        }
+        return;
+    }
+    notes.push(Note {
+        message: message.to_string(),
+        count,
+        first_line: line,
+    });
+}
+
+/// `text` cut to at most `max` bytes (on a character boundary), saying how
+/// long it was: telemetry values go into messages, and a line can be
+/// megabytes long.
+pub fn cut(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &text[..end], text.len())
 }
 
 /// A session a folded read wrote to the spill (see `audit::spill`).
@@ -228,6 +310,8 @@ impl FileRead {
                     .map(|c| c.count as u64)
                     .sum::<u64>(),
             io_error: self.io_error.take(),
+            ignored_by_type: std::mem::take(&mut self.ignored_by_type),
+            notes: std::mem::take(&mut self.notes),
         }
     }
 }
@@ -453,9 +537,14 @@ fn read_all_inner(
     let mut work = Vec::new();
     for (file, (_, input)) in files.iter().enumerate() {
         let parts = match input {
-            Input::Path(path) if max_parts > 1 => {
-                plan_parts(path, format, split_min, max_parts, fold.is_some())
-            }
+            Input::Path(path) if max_parts > 1 => plan_parts(
+                path,
+                format,
+                split_min,
+                max_parts,
+                fold.is_some(),
+                policy.max_line_bytes.max(1),
+            ),
             _ => None,
         };
         match parts {
@@ -491,8 +580,6 @@ fn read_all_inner(
                         io_error: Some(format!("cannot open: {e}")),
                         ..FileRead::default()
                     },
-                    first_key: None,
-                    last_key: None,
                 },
             };
             if let Some(spill) = mode.spill {
@@ -502,19 +589,19 @@ fn read_all_inner(
         })
         .collect();
     let mut out: Vec<FileRead> = Vec::with_capacity(files.len());
-    let mut current: Option<(usize, FileRead, Option<u64>)> = None;
+    let mut current: Option<(usize, FileRead)> = None;
     for (file, part) in parts {
         match current.as_mut() {
-            Some((f, merged, last_key)) if *f == file => merge_part(merged, last_key, part),
+            Some((f, merged)) if *f == file => merge_part(merged, part),
             _ => {
-                if let Some((_, done, _)) = current.take() {
+                if let Some((_, done)) = current.take() {
                     out.push(done);
                 }
-                current = Some((file, part.read, part.last_key));
+                current = Some((file, part.read));
             }
         }
     }
-    if let Some((_, done, _)) = current {
+    if let Some((_, done)) = current {
         out.push(done);
     }
     out
@@ -540,6 +627,7 @@ fn plan_parts(
     split_min: u64,
     max_parts: usize,
     at_sessions: bool,
+    max_line: usize,
 ) -> Option<Vec<(u64, u64, TelemetryFormat)>> {
     use std::io::{Seek, SeekFrom};
     let split_min = split_min.max(1);
@@ -553,12 +641,18 @@ fn plan_parts(
         None => {
             let mut line = Vec::new();
             let mut found = None;
-            for _ in 0..64 {
+            for _ in 0..UNDECIDED_MAX {
                 line.clear();
-                if reader.read_until(b'\n', &mut line).ok()? == 0 {
+                if (&mut reader)
+                    .take(max_line as u64 + 1)
+                    .read_until(b'\n', &mut line)
+                    .ok()?
+                    == 0
+                {
                     break;
                 }
-                if let Some(f) = detect(line.trim_ascii()) {
+                let text = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&line);
+                if let Detected::Format(f) = detect(text.trim_ascii()) {
                     found = Some(f);
                     break;
                 }
@@ -587,9 +681,9 @@ fn plan_parts(
             continue;
         }
         reader.seek(SeekFrom::Start(target)).ok()?;
-        skip.clear();
-        let n = reader.read_until(b'\n', &mut skip).ok()? as u64;
-        if skip.last() != Some(&b'\n') {
+        // To the end of the line `target` falls in, without holding it.
+        let n = reader.skip_until(b'\n').ok()? as u64;
+        if target + n >= size {
             break;
         }
         if !at_sessions {
@@ -603,7 +697,10 @@ fn plan_parts(
         let mut found = None;
         while at - target < SESSION_CUT_SCAN {
             skip.clear();
-            let n = reader.read_until(b'\n', &mut skip).ok()? as u64;
+            let n = (&mut reader)
+                .take(max_line as u64 + 1)
+                .read_until(b'\n', &mut skip)
+                .ok()? as u64;
             if n == 0 || skip.last() != Some(&b'\n') {
                 break;
             }
@@ -659,35 +756,17 @@ fn session_bytes(line: &[u8], format: TelemetryFormat) -> Vec<u8> {
     }
 }
 
-/// What reading one part gave, with what joining parts needs.
+/// What reading one part gave.
 struct Part {
     read: FileRead,
-    /// The first model output's dedupe key (Claude Code), its session and
-    /// index there.
-    first_key: Option<(u64, Arc<str>, usize)>,
-    /// The last model output's dedupe key.
-    last_key: Option<u64>,
 }
 
-/// Appends the next part of the same file: renumbers its lines, and drops
-/// a model output counted already at the end of the previous part.
-fn merge_part(merged: &mut FileRead, last_key: &mut Option<u64>, part: Part) {
+/// Appends the next part of the same file: renumbers its lines. (A model
+/// output or tool call a part repeats from the one before is one event
+/// again when the session is built whole: see `timeline`; folding, a
+/// session in two parts is read again whole.)
+fn merge_part(merged: &mut FileRead, part: Part) {
     let mut read = part.read;
-    if let (Some(prev), Some((key, session, index))) = (*last_key, &part.first_key) {
-        if prev == *key && merged.folded.is_some() {
-            // Folded already: read again in full.
-            merged.uncertain = true;
-        } else if prev == *key {
-            if let Some(events) = read.sessions.get_mut(session) {
-                if *index < events.len() {
-                    events.remove(*index);
-                }
-            }
-        }
-    }
-    if part.last_key.is_some() {
-        *last_key = part.last_key;
-    }
     let base = merged.lines as u32;
     for mut spilled in read.spilled.drain(..) {
         spilled.line_base += base;
@@ -722,6 +801,20 @@ fn merge_part(merged: &mut FileRead, last_key: &mut Option<u64>, part: Part) {
     merged.errors.append(&mut read.errors);
     if merged.io_error.is_none() {
         merged.io_error = read.io_error;
+    }
+    for (kind, n) in std::mem::take(&mut read.ignored_by_type) {
+        add_ignored(&mut merged.ignored_by_type, &kind, n);
+    }
+    for note in std::mem::take(&mut read.notes) {
+        add_note(
+            &mut merged.notes,
+            &note.message,
+            note.count,
+            note.first_line + base,
+        );
+    }
+    for (session, ws) in std::mem::take(&mut read.workspaces) {
+        merged.workspaces.entry(session).or_insert(ws);
     }
     for (session, mut events) in read.sessions {
         match merged.sessions.get_mut(&session) {
@@ -795,10 +888,19 @@ fn read_part(
         name,
         offset: start,
         line_no: 0,
+        undecided: Vec::new(),
+        at_file_start: start == 0,
+        kind_buf: String::new(),
     };
+    let max_line = policy.max_line_bytes.max(1);
+    // A line this much longer than the limit, with no line break in sight
+    // (`/dev/zero`), ends the reading of the file.
+    let max_skip = (max_line as u64).saturating_mul(64);
     // Lines are handled in place in the reader's buffer; only a line that
-    // straddles two fills is copied (into `spill`).
+    // straddles two fills is copied (into `spill`, never past `max_line`).
     let mut spill: Vec<u8> = Vec::new();
+    // Bytes of a line over the limit seen so far, while it is skipped.
+    let mut skipping: Option<u64> = None;
     loop {
         let available = match reader.fill_buf() {
             Ok(a) => a,
@@ -810,20 +912,57 @@ fn read_part(
             }
         };
         if available.is_empty() {
-            if !spill.is_empty() {
+            if let Some(len) = skipping.take() {
+                state.long_line(len, max_line);
+            } else if !spill.is_empty() {
                 state.line(&spill);
                 spill.clear();
             }
             break;
         }
+        if let Some(len) = skipping.as_mut() {
+            match memchr::memchr(b'\n', available) {
+                Some(pos) => {
+                    let total = *len + pos as u64 + 1;
+                    skipping = None;
+                    state.long_line(total, max_line);
+                    reader.consume(pos + 1);
+                }
+                None => {
+                    *len += available.len() as u64;
+                    let n = available.len();
+                    let over = *len > max_skip;
+                    let total = *len;
+                    reader.consume(n);
+                    if over {
+                        state.long_line(total, max_line);
+                        state.read.io_error = Some(format!(
+                            "line {} goes on for more than {} bytes without a line break: \
+                             the rest of the file was not read",
+                            state.line_no, max_skip
+                        ));
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
         let used = match memchr::memchr(b'\n', available) {
             Some(pos) if spill.is_empty() => {
-                state.line(&available[..=pos]);
+                if pos + 1 > max_line {
+                    state.long_line(pos as u64 + 1, max_line);
+                } else {
+                    state.line(&available[..=pos]);
+                }
                 pos + 1
             }
             Some(pos) => {
-                spill.extend_from_slice(&available[..=pos]);
-                state.line(&spill);
+                if spill.len() + pos + 1 > max_line {
+                    state.long_line((spill.len() + pos + 1) as u64, max_line);
+                } else {
+                    spill.extend_from_slice(&available[..=pos]);
+                    state.line(&spill);
+                }
                 spill.clear();
                 if spill.capacity() > (16 << 20) {
                     spill = Vec::new();
@@ -831,23 +970,30 @@ fn read_part(
                 pos + 1
             }
             None => {
-                spill.extend_from_slice(available);
+                if spill.len() + available.len() > max_line {
+                    skipping = Some((spill.len() + available.len()) as u64);
+                    spill = Vec::new();
+                } else {
+                    spill.extend_from_slice(available);
+                }
                 available.len()
             }
         };
         reader.consume(used);
     }
+    state.finish();
     let LineState {
-        sink,
+        mut sink,
         mut read,
         parser,
         ..
     } = state;
+    drop(parser);
     let mut folded = fold.map(|_| BTreeMap::new());
-    let mut offloaded = sink.offloaded.into_iter();
+    let mut offloaded = std::mem::take(&mut sink.offloaded).into_iter();
     let mut event_chunks = BTreeMap::new();
-    read.sessions = sink
-        .sessions
+    let mut workspaces = std::mem::take(&mut sink.workspaces);
+    read.sessions = std::mem::take(&mut sink.sessions)
         .into_iter()
         .filter_map(|(id, mut events, agg, read)| {
             let (rest, chunks) = offloaded.next().unwrap_or_default();
@@ -860,28 +1006,40 @@ fn read_part(
             // Growth slack is memory for nothing from here on.
             events.shrink_to_fit();
             if let (Some(map), Some(mut agg)) = (folded.as_mut(), agg) {
+                agg.workspace = workspaces.get(&id).cloned();
                 agg.done_reading();
                 map.insert(id.clone(), agg);
             }
             (id, events)
         })
         .collect();
+    // Only the sessions this read kept.
+    workspaces.retain(|id, _| read.sessions.contains_key(id));
+    read.workspaces = workspaces;
     read.folded = folded;
     read.event_chunks = event_chunks;
-    read.errors = sink.errors;
-    read.spilled_errors = sink.error_chunks;
+    read.errors = std::mem::take(&mut sink.errors);
+    read.spilled_errors = std::mem::take(&mut sink.error_chunks);
+    read.ignored_by_type = std::mem::take(&mut sink.ignored_by_type);
+    read.notes = std::mem::take(&mut sink.notes);
     if let Some(spill) = mode.spill {
         spill_errors(&mut read.errors, &mut read.spilled_errors, spill);
     }
-    let (first_key, last_key) = match parser {
-        Some(Parser::Claude(p)) => (p.first_key, p.last_key),
-        _ => (None, None),
-    };
-    Part {
-        read,
-        first_key,
-        last_key,
-    }
+    Part { read }
+}
+
+/// How many valid JSON lines of no known shape reading holds (their
+/// place only) while the format is still unknown: lines that come before
+/// the first line that tells the format (Claude Code's `file-history-
+/// snapshot` has no session id) are ignored lines of that format.
+const UNDECIDED_MAX: usize = 64;
+
+/// A line read before the format was known: where it is and its type.
+struct Undecided {
+    line: u32,
+    offset: u64,
+    line_chars: u32,
+    kind: String,
 }
 
 /// What `read_stream` carries from one line to the next.
@@ -892,17 +1050,43 @@ struct LineState<'p, 'n> {
     name: &'n str,
     offset: u64,
     line_no: u32,
+    undecided: Vec<Undecided>,
+    /// The next line is the file's first (a UTF-8 byte order mark there
+    /// is not part of it).
+    at_file_start: bool,
+    /// Where an ignored line's type is spelled out.
+    kind_buf: String,
 }
 
 impl LineState<'_, '_> {
+    /// A line longer than the limit: unreadable, and not held in memory.
+    fn long_line(&mut self, len: u64, max_line: usize) {
+        self.line_no = self.line_no.saturating_add(1);
+        self.read.lines += 1;
+        self.at_file_start = false;
+        let start = self.offset;
+        self.offset += len;
+        self.sink.begin_line(self.line_no, start, b"");
+        self.sink.error(format!(
+            "a line of {len} bytes, longer than the {} MiB limit (--max-line-length): not read",
+            max_line as f64 / (1 << 20) as f64
+        ));
+    }
+
     /// One raw line, with its line terminator.
     fn line(&mut self, raw: &[u8]) {
         let n = raw.len() as u64;
         self.line_no = self.line_no.saturating_add(1);
         self.read.lines += 1;
-        let start = self.offset;
+        let mut start = self.offset;
         self.offset += n;
         let mut line = raw;
+        if std::mem::take(&mut self.at_file_start) {
+            if let Some(rest) = line.strip_prefix(b"\xEF\xBB\xBF") {
+                line = rest;
+                start += 3;
+            }
+        }
         while let Some((&last, rest)) = line.split_last() {
             if last == b'\n' || last == b'\r' {
                 line = rest;
@@ -921,22 +1105,38 @@ impl LineState<'_, '_> {
         if let Some(p) = self.parser.as_ref() {
             if p.may_skip(line) {
                 self.read.ignored += 1;
+                p.skipped_kind(line, &mut self.kind_buf);
+                add_ignored(&mut self.sink.ignored_by_type, &self.kind_buf, 1);
                 return;
             }
         }
         self.sink.begin_line(self.line_no, start, line);
         if self.parser.is_none() {
             match detect(line) {
-                Some(f) => {
+                Detected::Format(f) => {
                     self.parser = Some(Parser::new(f, self.name));
                     self.read.format = Some(f);
+                    // The lines before it were of this format, of kinds
+                    // that carry nothing.
+                    for u in std::mem::take(&mut self.undecided) {
+                        self.read.ignored += 1;
+                        add_ignored(&mut self.sink.ignored_by_type, &u.kind, 1);
+                    }
                 }
-                None => {
-                    let message = match serde_json::from_slice::<serde::de::IgnoredAny>(line) {
-                        Ok(_) => "valid JSON, but not a line of any known telemetry format \
-                                  (design JSONL, Claude Code, Codex)"
-                            .to_string(),
-                        Err(e) => format!("not valid JSON: {e}"),
+                Detected::Json(kind) if self.undecided.len() < UNDECIDED_MAX => {
+                    self.undecided.push(Undecided {
+                        line: self.line_no,
+                        offset: start,
+                        line_chars: self.sink.line_chars,
+                        kind: cut(&kind, MAX_LABEL),
+                    });
+                    return;
+                }
+                detected => {
+                    self.undecided_are_errors();
+                    let message = match detected {
+                        Detected::NotJson(e) => format!("not valid JSON: {e}"),
+                        _ => NO_FORMAT.to_string(),
                     };
                     self.sink.error(message);
                     return;
@@ -956,7 +1156,28 @@ impl LineState<'_, '_> {
             }
         }
     }
+
+    /// The lines held while the format was unknown, when none tells it:
+    /// unreadable.
+    fn undecided_are_errors(&mut self) {
+        for u in std::mem::take(&mut self.undecided) {
+            self.sink
+                .error_at(u.line, u.offset, u.line_chars, NO_FORMAT.to_string());
+        }
+    }
+
+    /// After the last line: what the parser still holds, and lines of an
+    /// unknown format.
+    fn finish(&mut self) {
+        self.undecided_are_errors();
+        if let Some(Parser::Claude(p)) = self.parser.as_mut() {
+            p.finish(&mut self.sink);
+        }
+    }
 }
+
+const NO_FORMAT: &str = "valid JSON, but not a line of any known telemetry format \
+                         (design JSONL, Claude Code, Codex)";
 
 /// Whether a line that parsed was used.
 pub enum Handled {
@@ -1098,11 +1319,47 @@ impl Parser {
         }
     }
 
+    /// The type of a line `may_skip` let through, into `out`: the first
+    /// `"type"` value (Claude Code writes it before any nested object but
+    /// in assistant lines, which are never skipped), and for Codex the
+    /// payload's after a slash.
+    fn skipped_kind(&self, line: &[u8], out: &mut String) {
+        fn value_after<'a>(line: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+            let at = memchr::memmem::find(line, key)? + key.len();
+            let rest = &line[at..];
+            let end = memchr::memchr(b'"', rest)?;
+            Some(&rest[..end])
+        }
+        out.clear();
+        fn text(b: &[u8]) -> std::borrow::Cow<'_, str> {
+            String::from_utf8_lossy(b)
+        }
+        match self {
+            Parser::Codex(_) => {
+                if let Some(kind) = value_after(line, b"\"type\":\"") {
+                    out.push_str(&text(kind));
+                }
+                if let Some(kind) = value_after(line, b"\"payload\":{\"type\":\"") {
+                    out.push('/');
+                    out.push_str(&text(kind));
+                }
+            }
+            _ => {
+                if let Some(kind) = value_after(line, b"\"type\":\"") {
+                    out.push_str(&text(kind));
+                }
+            }
+        }
+        if out.is_empty() {
+            out.push_str("<unknown>");
+        }
+    }
+
     fn new(format: TelemetryFormat, name: &str) -> Self {
         match format {
             TelemetryFormat::Design => Parser::Design(design::DesignParser),
             TelemetryFormat::ClaudeCode => {
-                let mut p = claude::ClaudeParser::default();
+                let mut p = claude::ClaudeParser::new(name);
                 p.byte_test = ByteTest::new(format);
                 Parser::Claude(p)
             }
@@ -1115,8 +1372,49 @@ impl Parser {
     }
 }
 
-/// Detects the format from one line (the file's first readable one).
-pub fn detect(line: &[u8]) -> Option<TelemetryFormat> {
+/// What one line says of its file's format.
+pub enum Detected {
+    /// A line only this format writes.
+    Format(TelemetryFormat),
+    /// Valid JSON that does not tell (its `type`, or `<none>`).
+    Json(String),
+    /// Not JSON at all.
+    NotJson(serde_json::Error),
+}
+
+/// Claude Code line types, besides what any line with a `sessionId` or a
+/// `leafUuid` tells: what a transcript starts with (a `file-history-
+/// snapshot` or a `summary` has no session id) and its message kinds.
+const CLAUDE_KINDS: [&str; 8] = [
+    "user",
+    "assistant",
+    "system",
+    "summary",
+    "file-history-snapshot",
+    "queue-operation",
+    "attachment",
+    "progress",
+];
+
+/// Codex rollout item types (`RolloutItem` in codex-rs: each line is
+/// `{"timestamp", "type", "payload"}`).
+pub const CODEX_KINDS: [&str; 12] = [
+    "session_meta",
+    "response_item",
+    "event_msg",
+    "turn_context",
+    "compacted",
+    "inter_agent_communication",
+    "inter_agent_communication_metadata",
+    "token_usage_record",
+    "world_state",
+    "retained_context",
+    "security_risk_score",
+    "realtime_item",
+];
+
+/// What one line says of the format.
+pub fn detect(line: &[u8]) -> Detected {
     #[derive(serde::Deserialize)]
     struct Probe<'a> {
         #[serde(rename = "type", borrow, default)]
@@ -1128,20 +1426,31 @@ pub fn detect(line: &[u8]) -> Option<TelemetryFormat> {
         #[serde(rename = "leafUuid", default)]
         leaf: Option<serde::de::IgnoredAny>,
     }
-    let probe: Probe<'_> = serde_json::from_slice(line).ok()?;
-    let kind = probe.kind?;
-    match kind.as_ref() {
-        "tool_call" | "model_output" | "checkpoint" => Some(TelemetryFormat::Design),
-        "session_meta" | "response_item" | "event_msg" | "turn_context" | "compacted"
-            if probe.payload.is_some() =>
-        {
-            Some(TelemetryFormat::Codex)
+    let probe: Probe<'_> = match serde_json::from_slice(line) {
+        Ok(p) => p,
+        Err(e) => {
+            return match serde_json::from_slice::<serde::de::IgnoredAny>(line) {
+                // JSON, but not an object of this shape (an array, a
+                // number, a `type` that is not a string).
+                Ok(_) => Detected::Json("<not an object with a string type>".into()),
+                Err(_) => Detected::NotJson(e),
+            };
         }
-        _ if probe.claude_session.is_some() || probe.leaf.is_some() => {
-            Some(TelemetryFormat::ClaudeCode)
-        }
-        _ => None,
+    };
+    let Some(kind) = probe.kind else {
+        return Detected::Json("<none>".into());
+    };
+    let kind = kind.as_ref();
+    if matches!(kind, "tool_call" | "model_output" | "checkpoint") {
+        return Detected::Format(TelemetryFormat::Design);
     }
+    if probe.payload.is_some() && CODEX_KINDS.contains(&kind) {
+        return Detected::Format(TelemetryFormat::Codex);
+    }
+    if probe.claude_session.is_some() || probe.leaf.is_some() || CLAUDE_KINDS.contains(&kind) {
+        return Detected::Format(TelemetryFormat::ClaudeCode);
+    }
+    Detected::Json(kind.to_string())
 }
 
 /// Where the parsers put events and errors, with the current line's
@@ -1155,16 +1464,17 @@ pub struct Sink<'p> {
     offset: u64,
     line_chars: u32,
     interned: HashMap<Box<str>, SharedStr>,
-    /// Normalized paths by `cwd` NUL raw path: (shown, outside, task).
+    /// Normalized paths by workspace NUL `cwd` NUL raw path: (shown,
+    /// outside, task).
     paths: HashMap<Box<str>, NormalEntry>,
     path_key: String,
-    /// `fold::keep` of shell events by command text.
+    /// `fold::keep` of shell events by command text (short ones).
     shell_keep: HashMap<Box<str>, bool>,
     sessions: Vec<SinkSession>,
     /// Folding: aggregates for every event, events kept only when a rule
     /// looks at them one by one.
     fold: Option<FoldConfig>,
-    /// Events pushed for the current line so far.
+    /// Events pushed (or places reserved) for the current line so far.
     line_events: u32,
     session_index: HashMap<Arc<str>, usize>,
     last_session: usize,
@@ -1181,7 +1491,17 @@ pub struct Sink<'p> {
     /// chunks of them already written to the spill, so that a session of
     /// nothing but reported commands does not hold them all.
     offloaded: Vec<(Vec<Event>, Vec<SpillRef>)>,
+    /// Ignored lines by type (see `FileRead::ignored_by_type`).
+    pub(crate) ignored_by_type: BTreeMap<String, u64>,
+    notes: Vec<Note>,
+    workspaces: BTreeMap<Arc<str>, Workspace>,
 }
+
+/// Unreadable-line messages are cut to this (they may quote the input).
+const MAX_MESSAGE: usize = 400;
+
+/// Shell commands at most this long have their `fold::keep` cached.
+const SHELL_KEEP_KEY_MAX: usize = 4096;
 
 impl<'p> Sink<'p> {
     fn new(policy: &'p AuditPolicy, file: u32, name: &str) -> Self {
@@ -1218,6 +1538,9 @@ impl<'p> Sink<'p> {
             spill: None,
             error_chunks: Vec::new(),
             offloaded: Vec::new(),
+            ignored_by_type: BTreeMap::new(),
+            notes: Vec::new(),
+            workspaces: BTreeMap::new(),
         }
     }
 
@@ -1237,18 +1560,55 @@ impl<'p> Sink<'p> {
         self.policy
     }
 
+    /// The current line's number.
+    pub fn line(&self) -> u32 {
+        self.line
+    }
+
+    /// Whether events are folded as they are read (else every event is
+    /// kept, and a session is built whole).
+    pub fn folding(&self) -> bool {
+        self.fold.is_some()
+    }
+
     fn error(&mut self, message: String) {
+        self.error_at(self.line, self.offset, self.line_chars, message);
+    }
+
+    fn error_at(&mut self, line: u32, offset: u64, line_chars: u32, message: String) {
+        let message = if message.len() > MAX_MESSAGE {
+            cut(&message, MAX_MESSAGE)
+        } else {
+            message
+        };
         self.errors.push(ParseError {
             file: self.file,
-            line: self.line,
-            line_chars: self.line_chars,
-            offset: self.offset,
+            line,
+            line_chars,
+            offset,
             message,
         });
         if self.errors.len() >= ERROR_CHUNK {
             if let Some(spill) = self.spill {
                 spill_errors(&mut self.errors, &mut self.error_chunks, spill);
             }
+        }
+    }
+
+    /// The current line is an ignored line of type `kind`.
+    pub fn ignore(&mut self, kind: &str) {
+        add_ignored(&mut self.ignored_by_type, kind, 1);
+    }
+
+    /// A note about the current line (see [`Note`]).
+    pub fn note(&mut self, message: &str) {
+        add_note(&mut self.notes, message, 1, self.line);
+    }
+
+    /// The workspace of `session`, unless one is set already.
+    pub fn set_workspace(&mut self, session: &str, workspace: Workspace) {
+        if !self.workspaces.contains_key(session) {
+            self.workspaces.insert(Arc::from(session), workspace);
         }
     }
 
@@ -1271,6 +1631,19 @@ impl<'p> Sink<'p> {
         ev
     }
 
+    /// Reserves the next place among the current line's events for an
+    /// event pushed later with [`Sink::push_held`].
+    pub fn reserve_place(&mut self) -> u32 {
+        let at = self.line_events;
+        self.line_events += 1;
+        at
+    }
+
+    /// The configured workspace, if any.
+    pub fn configured_workspace(&self) -> Option<&str> {
+        self.workspace.as_deref()
+    }
+
     /// Sets the event's tool name and, for tools configured as
     /// checkpoints, its kind.
     pub fn set_tool(&mut self, ev: &mut Event, name: &str) {
@@ -1287,11 +1660,17 @@ impl<'p> Sink<'p> {
 
     /// Normalizes `raw` (relative to `cwd` when given) into the event's
     /// path and attributes the event to the manifest task of that path
-    /// unless it already names one.
-    pub fn set_path(&mut self, ev: &mut Event, raw: &str, cwd: Option<&str>) {
+    /// unless it already names one. The workspace is the configured one,
+    /// else `root` (the session's project root), else `cwd`.
+    pub fn set_path(&mut self, ev: &mut Event, raw: &str, cwd: Option<&str>, root: Option<&str>) {
         // Agents touch the same files over and over: normalize each
-        // (cwd, path) once.
+        // (workspace, cwd, path) once.
+        let workspace = self.workspace.as_deref().or(root).or(cwd);
         self.path_key.clear();
+        if let Some(ws) = workspace {
+            self.path_key.push_str(ws);
+        }
+        self.path_key.push('\0');
         if let Some(cwd) = cwd {
             self.path_key.push_str(cwd);
         }
@@ -1300,12 +1679,7 @@ impl<'p> Sink<'p> {
         let entry = match self.paths.get(self.path_key.as_str()) {
             Some(found) => found.clone(),
             None => {
-                let normal = paths::normalize(
-                    raw,
-                    cwd,
-                    self.workspace.as_deref().or(cwd),
-                    self.home.as_deref(),
-                );
+                let normal = paths::normalize(raw, cwd, workspace, self.home.as_deref());
                 let task = paths::attribute(&normal.shown, &self.policy.tasks)
                     .map(|t| t.id.clone())
                     .map(|id| self.intern(&id));
@@ -1316,6 +1690,9 @@ impl<'p> Sink<'p> {
                 };
                 if self.paths.len() >= PATH_CACHE {
                     self.paths.clear();
+                    // The interned texts go with it (a run of distinct
+                    // paths must not hold them all).
+                    self.interned.clear();
                 }
                 self.paths
                     .insert(Box::from(self.path_key.as_str()), entry.clone());
@@ -1333,8 +1710,8 @@ impl<'p> Sink<'p> {
         ev.task = Some(self.intern(task));
     }
 
-    /// Adds an event; returns the session's id and the event's index in it.
-    pub fn push(&mut self, session: &str, ev: Event) -> (Arc<str>, usize) {
+    /// The slot of `session`, created when new.
+    fn slot(&mut self, session: &str) -> usize {
         let at = match self.sessions.get(self.last_session) {
             Some((id, _, _, _)) if id.as_ref() == session => self.last_session,
             _ => match self.session_index.get(session) {
@@ -1351,67 +1728,120 @@ impl<'p> Sink<'p> {
             },
         };
         self.last_session = at;
-        let sub = self.line_events;
-        self.line_events += 1;
-        let (id, events, agg, read) = &mut self.sessions[at];
-        if !*read {
-            return (id.clone(), usize::MAX);
+        at
+    }
+
+    /// Adds an event of the current line.
+    pub fn push(&mut self, session: &str, mut ev: Event) {
+        ev.seq = self.reserve_place();
+        self.add(session, ev, true);
+    }
+
+    /// Adds an event of an earlier line (its place among that line's
+    /// events reserved then, in `ev.seq`), whose order was checked with
+    /// [`Sink::check_order`] when its line was read.
+    pub fn push_held(&mut self, session: &str, ev: Event) {
+        self.add(session, ev, false);
+    }
+
+    /// Folding cannot tell `session` exactly (a model output's usage grew
+    /// after its event was counted): it is read again whole.
+    pub fn mark_uncertain(&mut self, session: &str) {
+        let at = self.slot(session);
+        if let (_, _, Some(agg), _) = &mut self.sessions[at] {
+            agg.uncertain = true;
         }
-        if let Some(agg) = agg {
+    }
+
+    /// The out-of-order check of an event held back (see `push_held`), at
+    /// its line.
+    pub fn check_order(&mut self, session: &str, ev: &Event) {
+        let at = self.slot(session);
+        if let (_, _, Some(agg), true) = &mut self.sessions[at] {
+            agg.check_order(ev);
+        }
+    }
+
+    fn add(&mut self, session: &str, mut ev: Event, check_order: bool) {
+        let at = self.slot(session);
+        let (_, events, agg, read) = &mut self.sessions[at];
+        if !*read {
+            return;
+        }
+        let Some(agg) = agg else {
+            events.push(ev);
+            return;
+        };
+        // Folding drops repeats as it reads: the key is not needed past
+        // here.
+        ev.key = 0;
+        let sub = ev.seq;
+        if check_order {
             agg.add(&ev, sub);
-            if ev.kind == EventKind::Write && agg.repeats_last_write(&ev) {
-                return (id.clone(), usize::MAX);
-            }
-            // Whether a rule reports a shell command depends on its text
-            // alone: decide each text once.
-            let keep = match (ev.kind, ev.command.as_deref(), &ev.url, &ev.tool) {
-                (EventKind::Shell, Some(command), None, tool)
-                    if !tool.as_deref().is_some_and(fold::is_web_search_tool) =>
-                {
-                    match self.shell_keep.get(command) {
-                        Some(&keep) => keep,
-                        None => {
-                            let keep = fold::keep(&ev, self.policy);
-                            if self.shell_keep.len() >= PATH_CACHE {
-                                self.shell_keep.clear();
-                            }
-                            self.shell_keep.insert(Box::from(command), keep);
-                            keep
+        } else {
+            agg.add_in_order(&ev, sub);
+        }
+        if ev.kind == EventKind::Write && agg.repeats_last_write(&ev) {
+            return;
+        }
+        // Whether a rule reports a shell command depends on its text
+        // alone: decide each text once.
+        let keep = match (ev.kind, ev.command.as_deref(), &ev.url, &ev.tool) {
+            (EventKind::Shell, Some(command), None, tool)
+                if command.len() <= SHELL_KEEP_KEY_MAX
+                    && !tool.as_deref().is_some_and(fold::is_web_search_tool) =>
+            {
+                match self.shell_keep.get(command) {
+                    Some(&keep) => keep,
+                    None => {
+                        let keep = fold::keep(&ev, self.policy);
+                        if self.shell_keep.len() >= PATH_CACHE {
+                            self.shell_keep.clear();
                         }
+                        self.shell_keep.insert(Box::from(command), keep);
+                        keep
                     }
                 }
-                _ => fold::keep(&ev, self.policy),
-            };
-            if !keep {
-                return (id.clone(), usize::MAX);
             }
-            if let (Some(spill), false) = (
-                self.spill,
-                matches!(ev.kind, EventKind::Write | EventKind::Checkpoint),
-            ) {
-                if let Some((buffer, chunks)) = self.offloaded.get_mut(at) {
-                    buffer.push(ev);
-                    if buffer.len() >= EVENT_CHUNK {
-                        if let Ok(chunk) = spill.put(buffer.as_slice()) {
-                            chunks.push(chunk);
-                            buffer.clear();
-                        }
+            _ => fold::keep(&ev, self.policy),
+        };
+        if !keep {
+            return;
+        }
+        if let (Some(spill), false) = (
+            self.spill,
+            matches!(ev.kind, EventKind::Write | EventKind::Checkpoint),
+        ) {
+            if let Some((buffer, chunks)) = self.offloaded.get_mut(at) {
+                buffer.push(ev);
+                if buffer.len() >= EVENT_CHUNK {
+                    if let Ok(chunk) = spill.put(buffer.as_slice()) {
+                        chunks.push(chunk);
+                        buffer.clear();
                     }
-                    return (id.clone(), usize::MAX);
                 }
+                return;
             }
         }
         events.push(ev);
-        (id.clone(), events.len() - 1)
     }
 
     /// Parses `ts` or records an error for the current line.
     pub fn timestamp(&self, ts: Option<&str>) -> Result<i64, String> {
-        match ts {
-            Some(text) => crate::audit::time::parse_ms(text)
-                .ok_or_else(|| format!("`timestamp` is not an RFC 3339 time: `{text}`")),
-            None => Err("no `timestamp` on a line that records an action".to_string()),
-        }
+        parse_timestamp(ts)
+    }
+}
+
+/// A line's `timestamp` in milliseconds, or why not (the text cut short).
+pub fn parse_timestamp(ts: Option<&str>) -> Result<i64, String> {
+    match ts {
+        Some(text) => crate::audit::time::parse_ms(text).ok_or_else(|| {
+            format!(
+                "`timestamp` is not an RFC 3339 time: `{}`",
+                cut(text, MAX_LABEL)
+            )
+        }),
+        None => Err("no `timestamp` on a line that records an action".to_string()),
     }
 }
 

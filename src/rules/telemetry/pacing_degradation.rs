@@ -44,6 +44,10 @@ declare_rule! {
     }
 }
 
+/// The longest slow stretch whose per-window counts a finding lists (a
+/// month of hours).
+const MAX_LISTED_WINDOWS: usize = 744;
+
 impl TelemetryRule for PacingDegradation {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
@@ -66,14 +70,15 @@ impl TelemetryRule for PacingDegradation {
                 continue;
             };
             let (start, start_index, median) = (pacing.start, pacing.start_index, pacing.median);
-            let counts = &pacing.counts;
-            for &(first, last) in &pacing.slumps {
-                let w_start = start + first as i64 * window;
-                let w_end = (start + (last as i64 + 1) * window).min(end);
-                let stretch = &counts[first..=last];
-                let mean = stretch.iter().map(|&c| c as f64).sum::<f64>() / stretch.len() as f64;
+            for slump in &pacing.slumps {
+                let (first, last) = (slump.first, slump.last);
+                let offset = |windows: usize| (windows as i64).saturating_mul(window);
+                let w_start = start.saturating_add(offset(first));
+                let w_end = start.saturating_add(offset(last + 1)).min(end);
+                let len = last - first + 1;
+                let mean = slump.tool_calls as f64 / len as f64;
                 let w_index = start_index + first as i64;
-                let cumulative: u64 = agg.tokens_before_window(w_index);
+                let cumulative = slump.tokens_before;
                 let Some(anchor) = agg.first_from_window(w_index).or(agg.last_anchor()) else {
                     continue;
                 };
@@ -83,7 +88,7 @@ impl TelemetryRule for PacingDegradation {
                     format!(" per {}s", policy.pacing_window_secs)
                 };
                 let window_h = policy.pacing_window_secs as f64 / 3600.0;
-                cx.report_at(
+                let finding = cx.report_at(
                     &Self::META,
                     session,
                     anchor,
@@ -94,12 +99,20 @@ impl TelemetryRule for PacingDegradation {
                         format_ms(w_start),
                         format_ms(w_end),
                     ),
-                )
-                .extra("window_start", format_ms(w_start))
-                .extra("window_end", format_ms(w_end))
-                .extra("cumulative_tokens", cumulative)
-                .extra("baseline_per_window", median)
-                .extra("counts", stretch.to_vec())
+                );
+                finding
+                    .extra("window_start", format_ms(w_start))
+                    .extra("window_end", format_ms(w_end))
+                    .extra("cumulative_tokens", cumulative)
+                    .extra("baseline_per_window", median);
+                // The count of each window, for stretches short enough to
+                // list (a session spanning centuries has one of millions).
+                if len <= MAX_LISTED_WINDOWS {
+                    finding.extra("counts", agg.window_tool_calls(w_index, len));
+                } else {
+                    finding.extra("windows", len);
+                }
+                finding
                 .help("checkpoint and reset the context before activity slumps (design: every 6 hours)");
             }
         }

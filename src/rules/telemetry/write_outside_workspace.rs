@@ -1,6 +1,7 @@
 //! write-outside-workspace: a write to a path outside the workspace.
 
 use crate::audit::event::EventKind;
+use crate::audit::fold::WorkspaceFrom;
 use crate::audit::AuditContext;
 use crate::declare_rule;
 use crate::rule::{RuleMeta, TelemetryRule};
@@ -27,8 +28,12 @@ declare_rule! {
     /// ## Not flagged
     /// Reads and searches outside the workspace; writes when no workspace is
     /// known (no `--workspace`, no `environment.workspace`, and a format
-    /// without a working directory). Without a configured workspace, Claude
-    /// Code and Codex sessions use their own `cwd`.
+    /// without a working directory). Without a configured workspace, a
+    /// session's workspace is its project root: a Claude Code session's
+    /// first `cwd` (or the folder of it that its project folder's name,
+    /// `~/.claude/projects/<encoded>/`, encodes), a Codex rollout's
+    /// `session_meta` `cwd`; a later `cd` does not move it (the session
+    /// summary says which was used: `workspace`, `workspace_from`).
     ///
     /// ## Configuration
     /// `environment.workspace` / `--workspace DIR`.
@@ -50,13 +55,15 @@ impl TelemetryRule for WriteOutsideWorkspace {
     }
 
     fn check(&self, cx: &mut AuditContext<'_>) {
-        let workspace = cx
-            .policy
-            .workspace
-            .as_ref()
-            .map(|w| format!("`{}`", w.display()))
-            .unwrap_or_else(|| "the session's working directory".to_string());
         for session in &cx.timeline.sessions {
+            let workspace = match (&session.agg.workspace, &cx.policy.workspace) {
+                (Some(ws), _) if ws.from == WorkspaceFrom::Configuration => {
+                    format!("`{}`", ws.path)
+                }
+                (Some(ws), _) => format!("`{}` (the session's {})", ws.path, ws.from.as_str()),
+                (None, Some(ws)) => format!("`{}`", ws.display()),
+                (None, None) => "of the session".to_string(),
+            };
             for ev in &session.events {
                 if ev.kind != EventKind::Write || ev.outside != Some(true) {
                     continue;
