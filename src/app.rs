@@ -590,7 +590,7 @@ fn run_audit(
     workspace: Option<PathBuf>,
     settings: &crate::settings::Settings,
 ) -> Result<crate::audit::report::AuditReport> {
-    Ok(run_audit_streamed(paths, format, workspace, settings)?.into_report())
+    Ok(run_audit_streamed(paths, format, workspace, None, settings)?.into_report())
 }
 
 /// `run_audit` without building the report (see `crate::audit::run`).
@@ -598,6 +598,7 @@ fn run_audit_streamed(
     paths: &[PathBuf],
     format: TelemetryFormatArg,
     workspace: Option<PathBuf>,
+    max_line: Option<usize>,
     settings: &crate::settings::Settings,
 ) -> Result<crate::audit::report::AuditRun> {
     let inputs = telemetry_inputs(paths)?;
@@ -607,6 +608,9 @@ fn run_audit_streamed(
     );
     if workspace.is_some() {
         policy.workspace = workspace;
+    }
+    if let Some(max) = max_line {
+        policy.max_line_bytes = max;
     }
     let options = crate::audit::AuditOptions {
         format: telemetry_format(format),
@@ -715,7 +719,14 @@ pub fn audit(args: &AuditArgs) -> Result<i32> {
         ));
     }
     let workspace = args.workspace.as_ref().map(|ws| cwd.join(ws));
-    let run = run_audit_streamed(&args.telemetry, args.telemetry_format, workspace, &settings)?;
+    let run = run_audit_streamed(
+        &args.telemetry,
+        args.telemetry_format,
+        workspace,
+        args.max_line_length
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+        &settings,
+    )?;
     // Exit 1 on findings at or above the threshold, or on a telemetry file
     // that could not be read at all.
     let exit = run.exit_code(args.fail_on.threshold());

@@ -218,6 +218,10 @@ pub struct AuditArgs {
     /// Read every input as this format instead of detecting it.
     #[arg(long, value_enum, default_value = "auto")]
     pub telemetry_format: TelemetryFormatArg,
+    /// The longest telemetry line read, in bytes (default 16 MiB); a longer
+    /// line is reported unreadable and skipped without being held.
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_line_length: Option<u64>,
     #[command(flatten)]
     pub inputs: PolicyInputs,
     /// Exit with 1 when a finding is at least this severe.

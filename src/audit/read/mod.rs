@@ -913,7 +913,7 @@ fn read_part(
         };
         if available.is_empty() {
             if let Some(len) = skipping.take() {
-                state.long_line(len, max_line);
+                state.long_line(len, max_line, true);
             } else if !spill.is_empty() {
                 state.line(&spill);
                 spill.clear();
@@ -925,7 +925,7 @@ fn read_part(
                 Some(pos) => {
                     let total = *len + pos as u64 + 1;
                     skipping = None;
-                    state.long_line(total, max_line);
+                    state.long_line(total, max_line, true);
                     reader.consume(pos + 1);
                 }
                 None => {
@@ -935,7 +935,7 @@ fn read_part(
                     let total = *len;
                     reader.consume(n);
                     if over {
-                        state.long_line(total, max_line);
+                        state.long_line(total, max_line, false);
                         state.read.io_error = Some(format!(
                             "line {} goes on for more than {} bytes without a line break: \
                              the rest of the file was not read",
@@ -950,7 +950,7 @@ fn read_part(
         let used = match memchr::memchr(b'\n', available) {
             Some(pos) if spill.is_empty() => {
                 if pos + 1 > max_line {
-                    state.long_line(pos as u64 + 1, max_line);
+                    state.long_line(pos as u64 + 1, max_line, true);
                 } else {
                     state.line(&available[..=pos]);
                 }
@@ -958,7 +958,7 @@ fn read_part(
             }
             Some(pos) => {
                 if spill.len() + pos + 1 > max_line {
-                    state.long_line((spill.len() + pos + 1) as u64, max_line);
+                    state.long_line((spill.len() + pos + 1) as u64, max_line, true);
                 } else {
                     spill.extend_from_slice(&available[..=pos]);
                     state.line(&spill);
@@ -1060,16 +1060,21 @@ struct LineState<'p, 'n> {
 
 impl LineState<'_, '_> {
     /// A line longer than the limit: unreadable, and not held in memory.
-    fn long_line(&mut self, len: u64, max_line: usize) {
+    fn long_line(&mut self, len: u64, max_line: usize, ended: bool) {
         self.line_no = self.line_no.saturating_add(1);
         self.read.lines += 1;
         self.at_file_start = false;
         let start = self.offset;
         self.offset += len;
         self.sink.begin_line(self.line_no, start, b"");
+        let size = if ended {
+            format!("a line of {len} bytes")
+        } else {
+            format!("a line of more than {len} bytes")
+        };
         self.sink.error(format!(
-            "a line of {len} bytes, longer than the {} MiB limit (--max-line-length): not read",
-            max_line as f64 / (1 << 20) as f64
+            "{size}, longer than the limit of {max_line} bytes \
+             (`agentlint audit --max-line-length`): not read"
         ));
     }
 

@@ -16,13 +16,28 @@ declare_rule! {
     /// command or tool call that reaches a host other than `localhost`,
     /// `127.0.0.0/8` or `::1`, naming the host:
     /// `curl`/`wget` URLs, `git clone`/`fetch`/`pull`/`push` (to a URL or a
-    /// named remote), `pip`/`uv pip` installs (PyPI or the given index),
-    /// `npm`/`pnpm`/`yarn` installs, `cargo install`/`fetch`/`update`/`add`,
-    /// `go get`, `ssh`/`scp`/`rsync`/`sftp`, `nc`/`telnet`, `python -c` /
-    /// `node -e` scripts containing a URL, and web tools (Claude Code
-    /// `WebFetch`/`WebSearch`, Codex `web_search_call`). Shell commands are
-    /// analyzed as for `unsafe-shell` (inside `&&`, pipes, `bash -c`,
-    /// `$(…)`...).
+    /// named remote), `pip`/`uv pip`/`uv add` installs (PyPI or the given
+    /// index), `npm`/`pnpm`/`yarn`/`bun` installs, `cargo
+    /// install`/`fetch`/`update`/`add` (from a registry or `--git` host),
+    /// `go get`/`install`, `ssh`/`scp`/`rsync`/`sftp`, `nc`/`telnet`,
+    /// `python -c` / `node -e` scripts containing a URL, and web tools
+    /// (Claude Code `WebFetch`/`WebSearch`, Codex `web_search_call`).
+    ///
+    /// Package runners are egress by effect: they fetch what they run from
+    /// a registry. `npx`, `npm exec`/`x`/`create`, `npm init <name>`, `pnpm
+    /// dlx`/`create`, `yarn dlx`/`create`, `bunx`/`bun x`, `uvx`, `uv tool
+    /// run`, `pipx run`, `go run pkg@version`, `deno run https://…` (and
+    /// `npm:`/`jsr:` specifiers). `npx` counts even when the package is
+    /// installed in `node_modules` (the transcript does not say; `npx
+    /// --no-install` does not fetch).
+    ///
+    /// A tool's URL argument (`url`, `uri`) counts when the tool fetches
+    /// it: the web tools, and MCP browser and fetch tools, told by the
+    /// tool's own name (after the last `__`) holding `fetch`, `browse`,
+    /// `navigate`, `scrape`, `crawl`, `http`, `request`, `download`, `url`,
+    /// `web`, `page`, `visit` or `goto` (`mcp__fetch__fetch`,
+    /// `mcp__playwright__browser_navigate`). Shell commands are analyzed as
+    /// for `unsafe-shell` (inside `&&`, pipes, `bash -c`, `$(…)`...).
     ///
     /// ## Why restrict this?
     /// An agent with network access can pull unreviewed code into the run
@@ -44,7 +59,10 @@ declare_rule! {
     /// Hosts `localhost`, `*.localhost`, `127.x.x.x`, `::1`, `0.0.0.0`;
     /// `pip install --no-index`, `cargo … --offline`, `npm … --offline`;
     /// `git clone` of a local path; URLs in arguments of commands that do not
-    /// fetch them (`echo https://…`).
+    /// fetch them (`echo https://…`); runners of what is installed (`pnpm
+    /// exec`, `yarn exec`, `go run ./cmd`, `deno run main.ts`, `cargo install
+    /// --path .`); the `url` fields of other tools (an issue tracker's
+    /// link).
     ///
     /// ## Configuration
     /// `environment.network_scope` (default `localhost_only`; any other value
@@ -108,15 +126,32 @@ impl TelemetryRule for NetworkEgress {
     }
 }
 
-/// Whether `host` is this machine.
+/// Whether a tool's URL argument is fetched: the web tools (`WebFetch`,
+/// `web_fetch`, Codex `web_search_call`) and the MCP browser and fetch
+/// tools, told by their own name (after the last `__`): it holds `fetch`,
+/// `browse`, `navigate`, `scrape`, `crawl`, `http`, `request`, `download`,
+/// `url`, `web`, `page`, `visit` or `goto` (`mcp__fetch__fetch`,
+/// `mcp__playwright__browser_navigate`, `mcp__puppeteer__puppeteer_navigate`,
+/// `mcp__chrome-devtools__new_page`). Another tool's `url` (an issue
+/// tracker's link field) is not a request.
+pub fn fetches_its_url(tool: &str) -> bool {
+    const WORDS: [&str; 13] = [
+        "fetch", "browse", "navigate", "scrape", "crawl", "http", "request", "download", "url",
+        "web", "page", "visit", "goto",
+    ];
+    let own = tool.rsplit("__").next().unwrap_or(tool).to_ascii_lowercase();
+    WORDS.iter().any(|w| own.contains(w))
+}
+
 /// The hosts other than localhost that `ev` reaches.
 fn event_hosts(ev: &Event) -> Vec<String> {
     let mut hosts: Vec<String> = Vec::new();
-    if let Some(url) = ev.url.as_deref() {
+    let tool = ev.tool.as_deref().unwrap_or("");
+    if let Some(url) = ev.url.as_deref().filter(|_| fetches_its_url(tool)) {
         if let Some(h) = url_host(url) {
             hosts.push(h);
         }
-    } else if crate::audit::fold::is_web_search_tool(ev.tool.as_deref().unwrap_or("")) {
+    } else if crate::audit::fold::is_web_search_tool(tool) {
         hosts.push("a web search engine".to_string());
     }
     if ev.kind == crate::audit::event::EventKind::Shell {
@@ -292,17 +327,23 @@ pub fn egress(cmd: &SimpleCommand) -> Vec<String> {
                     .position(|a| a == "-m")
                     .filter(|&i| args.get(i + 1).is_some_and(|m| m == "pip"))
                     .map(|i| &args[i + 2..])
-            } else if p == "uv" && sub == Some("pip") {
-                args.iter().position(|a| a == "pip").map(|i| &args[i + 1..])
+            } else if p == "uv" && matches!(sub, Some("pip" | "tool")) {
+                args.iter()
+                    .position(|a| a == "pip" || a == "tool")
+                    .map(|i| &args[i + 1..])
             } else {
                 Some(args)
             };
             if let Some(pa) = pip_args {
                 let verb = pa.iter().find(|a| !a.starts_with('-')).map(String::as_str);
-                let installs = matches!(
-                    verb,
-                    Some("install" | "download" | "add" | "sync" | "lock" | "wheel")
-                );
+                // `pipx run` and `uv tool run` fetch what they run.
+                let runs = (p == "pipx" || (p == "uv" && sub == Some("tool")))
+                    && matches!(verb, Some("run" | "upgrade"));
+                let installs = runs
+                    || matches!(
+                        verb,
+                        Some("install" | "download" | "add" | "sync" | "lock" | "wheel" | "inject")
+                    );
                 if installs && !pa.iter().any(|a| a == "--no-index" || a == "--offline") {
                     match option_value(
                         pa,
@@ -325,26 +366,46 @@ pub fn egress(cmd: &SimpleCommand) -> Vec<String> {
                 }
             }
         }
-        "npm" | "pnpm" | "yarn" => {
+        "npm" | "pnpm" | "yarn" | "bun" | "npx" | "pnpx" | "bunx" => {
+            // Package runners (`npx`, `pnpm dlx`, `yarn dlx`, `bunx`...)
+            // fetch the package they run from the registry; `pnpm exec`,
+            // `yarn exec` and `bun run` run what is installed.
             let fetches = match p {
+                "npx" | "pnpx" | "bunx" => {
+                    !has("--no-install") && !has("--no") && positional.first().is_some()
+                }
                 "yarn" => {
                     sub.is_none()
-                        || matches!(sub, Some("install" | "add" | "upgrade" | "global" | "dlx"))
+                        || matches!(
+                            sub,
+                            Some("install" | "add" | "upgrade" | "global" | "dlx" | "create")
+                        )
                 }
-                _ => matches!(
+                "bun" => matches!(
                     sub,
-                    Some(
-                        "install"
-                            | "i"
-                            | "ci"
-                            | "add"
-                            | "update"
-                            | "up"
-                            | "publish"
-                            | "exec"
-                            | "dlx"
-                    )
+                    Some("install" | "i" | "add" | "update" | "x" | "create")
                 ),
+                "pnpm" => matches!(
+                    sub,
+                    Some("install" | "i" | "add" | "update" | "up" | "publish" | "dlx" | "create")
+                ),
+                _ => {
+                    matches!(
+                        sub,
+                        Some(
+                            "install"
+                                | "i"
+                                | "ci"
+                                | "add"
+                                | "update"
+                                | "up"
+                                | "publish"
+                                | "exec"
+                                | "x"
+                                | "create"
+                        )
+                    ) || (sub == Some("init") && positional.get(1).is_some())
+                }
             };
             if fetches && !has("--offline") {
                 match option_value(args, &["--registry"]) {
@@ -360,12 +421,38 @@ pub fn egress(cmd: &SimpleCommand) -> Vec<String> {
             ) && !has("--offline")
                 && !has("--frozen") =>
         {
-            out.push("crates.io".to_string());
+            // `cargo install --path .` builds a local crate (as `cargo
+            // build` does, not counted); `--git URL` clones from that host.
+            if sub == Some("install") && has("--path") {
+            } else if let Some(url) = option_value(args, &["--git"]) {
+                out.extend(url_host(url));
+            } else if let Some(index) = option_value(args, &["--index"]) {
+                out.extend(url_host(index));
+            } else {
+                out.push("crates.io".to_string());
+            }
         }
         "go" if matches!(sub, Some("get" | "install"))
-            || (sub == Some("mod") && positional.get(1) == Some(&"download")) =>
+            || (sub == Some("mod") && positional.get(1) == Some(&"download"))
+            // `go run pkg@version` fetches the module first.
+            || (sub == Some("run") && positional[1..].iter().any(|a| a.contains('@'))) =>
         {
             out.push("proxy.golang.org".to_string());
+        }
+        "uvx" => out.push("pypi.org".to_string()),
+        "deno" if matches!(sub, Some("run" | "install" | "cache" | "compile" | "add")) => {
+            for a in &positional[1..] {
+                if a.contains("://") {
+                    out.extend(url_host(a));
+                } else if a.starts_with("npm:") {
+                    out.push("registry.npmjs.org".to_string());
+                } else if a.starts_with("jsr:") {
+                    out.push("jsr.io".to_string());
+                }
+            }
+            if let Some(script) = option_value(args, &["-e", "eval"]) {
+                out.extend(script_hosts(script));
+            }
         }
         "ssh" | "sftp" | "mosh" => {
             const VALUED: [&str; 15] = [
@@ -475,5 +562,63 @@ mod tests {
             hosts("cargo build --offline && cargo add serde"),
             ["crates.io"]
         );
+    }
+
+    #[test]
+    fn package_runners_are_egress_by_effect() {
+        let npm = ["registry.npmjs.org"];
+        assert_eq!(hosts("npx create-next-app@latest my-app --ts"), npm);
+        assert_eq!(hosts("npx --yes prettier --write ."), npm);
+        assert_eq!(hosts("pnpm dlx create-vite"), npm);
+        assert_eq!(hosts("yarn dlx cowsay hi"), npm);
+        assert_eq!(hosts("bunx eslint ."), npm);
+        assert_eq!(hosts("bun x tsc"), npm);
+        assert_eq!(hosts("npm exec -- vitest"), npm);
+        assert_eq!(hosts("npm init vite@latest"), npm);
+        assert_eq!(hosts("uvx ruff check ."), ["pypi.org"]);
+        assert_eq!(hosts("uv tool run black ."), ["pypi.org"]);
+        assert_eq!(hosts("pipx run cowsay hi"), ["pypi.org"]);
+        assert_eq!(
+            hosts("go run golang.org/x/tools/cmd/stringer@v0.20.0 -type=Pill"),
+            ["proxy.golang.org"]
+        );
+        assert_eq!(
+            hosts("deno run https://deno.land/std/examples/welcome.ts"),
+            ["deno.land"]
+        );
+        assert_eq!(hosts("deno run npm:cowsay"), npm);
+        assert_eq!(hosts("cargo install ripgrep"), ["crates.io"]);
+        assert_eq!(
+            hosts("cargo install --git https://github.com/x/y"),
+            ["github.com"]
+        );
+        let none = Vec::<String>::new();
+        // What runs the installed copy, or builds from here.
+        assert_eq!(hosts("npx --no-install tsc"), none);
+        assert_eq!(hosts("pnpm exec vitest"), none);
+        assert_eq!(hosts("yarn exec jest"), none);
+        assert_eq!(hosts("go run ./cmd/server"), none);
+        assert_eq!(hosts("deno run main.ts"), none);
+        assert_eq!(hosts("cargo install --path ."), none);
+        assert_eq!(hosts("npm init"), none);
+        assert_eq!(hosts("uv run pytest"), none);
+    }
+
+    #[test]
+    fn urls_count_for_the_tools_that_fetch_them() {
+        for tool in [
+            "WebFetch",
+            "web_fetch",
+            "mcp__fetch__fetch",
+            "mcp__playwright__browser_navigate",
+            "mcp__puppeteer__puppeteer_navigate",
+            "mcp__chrome-devtools__new_page",
+            "mcp__firecrawl__firecrawl_scrape",
+        ] {
+            assert!(fetches_its_url(tool), "{tool}");
+        }
+        for tool in ["mcp__linear__create_issue", "mcp__github__add_comment", "Read"] {
+            assert!(!fetches_its_url(tool), "{tool}");
+        }
     }
 }

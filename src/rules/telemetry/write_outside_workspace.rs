@@ -33,7 +33,9 @@ declare_rule! {
     /// first `cwd` (or the folder of it that its project folder's name,
     /// `~/.claude/projects/<encoded>/`, encodes), a Codex rollout's
     /// `session_meta` `cwd`; a later `cd` does not move it (the session
-    /// summary says which was used: `workspace`, `workspace_from`).
+    /// summary says which was used: `workspace`, `workspace_from`). Claude
+    /// Code's plan files (`~/.claude/plans/<name>.md`, which plan mode has
+    /// the agent write).
     ///
     /// ## Configuration
     /// `environment.workspace` / `--workspace DIR`.
@@ -69,6 +71,9 @@ impl TelemetryRule for WriteOutsideWorkspace {
                     continue;
                 }
                 let path = ev.path.as_deref().unwrap_or("");
+                if is_claude_plan_file(path) {
+                    continue;
+                }
                 cx.report(
                     &Self::META,
                     session,
@@ -79,4 +84,11 @@ impl TelemetryRule for WriteOutsideWorkspace {
             }
         }
     }
+}
+
+/// Claude Code's plan mode has the agent write its plan to
+/// `~/.claude/plans/<name>.md`: the harness's own file, not project output.
+fn is_claude_plan_file(path: &str) -> bool {
+    path.rsplit_once("/.claude/plans/")
+        .is_some_and(|(_, name)| !name.contains('/') && name.ends_with(".md"))
 }
