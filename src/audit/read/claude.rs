@@ -381,8 +381,9 @@ impl ClaudeParser {
                     }
                     used = true;
                     let name = block.name.as_ref().and_then(Lenient::text).unwrap_or("");
+                    let mut key = 0;
                     if let Some(id) = block.id.as_ref().and_then(Lenient::text) {
-                        let key = key_of(&[Some("tool_use"), Some(id)]);
+                        key = key_of(&[Some("tool_use"), Some(id)]);
                         let state = self.state(&session);
                         if state.tools.get(key).is_some() {
                             sink.note(REPEATED_TOOL);
@@ -391,6 +392,7 @@ impl ClaudeParser {
                         state.tools.insert(key, ());
                     }
                     let mut ev = sink.event(ts, classify_tool(name));
+                    ev.key = key;
                     sink.set_tool(&mut ev, name);
                     let input = match block.input {
                         Some(Arguments::Object(input)) => input,

@@ -142,6 +142,10 @@ pub struct CodexParser {
     calls: super::claude::KeyMap<()>,
     /// The last compaction record that its pair may still follow.
     unpaired: Option<(Compaction, i64)>,
+    /// The key of the call the current line records (0: none), and how
+    /// many events it gave so far: each event's key (see `Event::key`).
+    call: u64,
+    call_events: u64,
 }
 
 const REPEATED_CALL: &str = "calls whose `call_id` an earlier line of the rollout already \
@@ -181,6 +185,8 @@ impl CodexParser {
             last_total: None,
             calls: Default::default(),
             unpaired: None,
+            call: 0,
+            call_events: 0,
         }
     }
 
@@ -208,10 +214,25 @@ impl CodexParser {
             return true;
         }
         self.calls.insert(key, ());
+        self.call = key;
         false
     }
 
+    /// Adds an event, keyed by its call and its place among the call's
+    /// events (a patch writes several files).
+    fn push(&mut self, sink: &mut Sink<'_>, mut ev: crate::audit::event::Event) {
+        if self.call != 0 {
+            ev.key =
+                self.call.rotate_left(17) ^ self.call_events.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            ev.key = ev.key.max(1);
+            self.call_events += 1;
+        }
+        sink.push(&self.session, ev);
+    }
+
     pub fn line(&mut self, line: &[u8], sink: &mut Sink<'_>) -> Result<Handled, String> {
+        self.call = 0;
+        self.call_events = 0;
         let parsed: Line<'_> =
             parse(line).map_err(|e| describe_error(line, &e, "Codex rollout"))?;
         let raw = parsed.payload.get();
@@ -274,7 +295,7 @@ impl CodexParser {
                         } else {
                             let mut ev = sink.event(ts, classify_tool(name));
                             sink.set_tool(&mut ev, name);
-                            sink.push(&self.session, ev);
+                            self.push(sink, ev);
                         }
                         Ok(Handled::Used)
                     }
@@ -296,7 +317,7 @@ impl CodexParser {
                                 .command
                                 .filter(|c| !c.unreadable)
                                 .map(|c| SharedStr::from(c.text));
-                            sink.push(&self.session, ev);
+                            self.push(sink, ev);
                         } else {
                             let mut ev = sink.event(ts, EventKind::Other);
                             sink.set_tool(&mut ev, "web_search_call");
@@ -312,7 +333,7 @@ impl CodexParser {
                                     .and_then(Lenient::text)
                                     .map(SharedStr::from);
                             }
-                            sink.push(&self.session, ev);
+                            self.push(sink, ev);
                         }
                         Ok(Handled::Used)
                     }
@@ -349,7 +370,7 @@ impl CodexParser {
         }
         self.unpaired = Some((record, ts));
         let ev = sink.event(ts, EventKind::Checkpoint);
-        sink.push(&self.session, ev);
+        self.push(sink, ev);
         Ok(Handled::Used)
     }
 
@@ -373,7 +394,7 @@ impl CodexParser {
         let total = info.total_token_usage.map(|t| t.total_tokens);
         // Re-emitted counts (UI refreshes) repeat the running total.
         if total.is_some() && total == self.last_total {
-            sink.ignore("event_msg/token_count (repeated total)");
+            sink.ignore("event_msg/token_count");
             return Ok(Handled::Ignored);
         }
         self.last_total = total;
@@ -381,7 +402,7 @@ impl CodexParser {
         let mut ev = sink.event(ts()?, EventKind::ModelOutput);
         ev.output_tokens = last.output_tokens;
         ev.context_tokens = last.input_tokens;
-        sink.push(&self.session, ev);
+        self.push(sink, ev);
         Ok(Handled::Used)
     }
 
@@ -409,7 +430,7 @@ impl CodexParser {
             sink.note(UNREADABLE_ARGUMENTS);
             let mut ev = sink.event(ts, classify_tool(name));
             sink.set_tool(&mut ev, name);
-            sink.push(&self.session, ev);
+            self.push(sink, ev);
             return Ok(Handled::Used);
         };
         let command = match (&args.command, &args.cmd) {
@@ -446,7 +467,7 @@ impl CodexParser {
             let cwd = workdir.or(self.cwd.as_deref());
             sink.set_path(&mut ev, path, cwd, self.root.as_deref());
         }
-        sink.push(&self.session, ev);
+        self.push(sink, ev);
         Ok(Handled::Used)
     }
 
@@ -456,13 +477,13 @@ impl CodexParser {
         if files.is_empty() {
             let mut ev = sink.event(ts, EventKind::Write);
             sink.set_tool(&mut ev, tool);
-            sink.push(&self.session, ev);
+            self.push(sink, ev);
         }
         for file in files {
             let mut ev = sink.event(ts, EventKind::Write);
             sink.set_tool(&mut ev, tool);
             sink.set_path(&mut ev, file, self.cwd.as_deref(), self.root.as_deref());
-            sink.push(&self.session, ev);
+            self.push(sink, ev);
         }
     }
 
@@ -481,7 +502,7 @@ impl CodexParser {
                 let mut ev = sink.event(ts, EventKind::Shell);
                 sink.set_tool(&mut ev, "exec");
                 ev.command = Some(SharedStr::from(command));
-                sink.push(&self.session, ev);
+                self.push(sink, ev);
                 found = true;
             }
         }
@@ -493,7 +514,7 @@ impl CodexParser {
         if !found {
             let mut ev = sink.event(ts, EventKind::Other);
             sink.set_tool(&mut ev, "exec");
-            sink.push(&self.session, ev);
+            self.push(sink, ev);
         }
     }
 }

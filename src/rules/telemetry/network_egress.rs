@@ -139,7 +139,11 @@ pub fn fetches_its_url(tool: &str) -> bool {
         "fetch", "browse", "navigate", "scrape", "crawl", "http", "request", "download", "url",
         "web", "page", "visit", "goto",
     ];
-    let own = tool.rsplit("__").next().unwrap_or(tool).to_ascii_lowercase();
+    let own = tool
+        .rsplit("__")
+        .next()
+        .unwrap_or(tool)
+        .to_ascii_lowercase();
     WORDS.iter().any(|w| own.contains(w))
 }
 
@@ -372,7 +376,7 @@ pub fn egress(cmd: &SimpleCommand) -> Vec<String> {
             // `yarn exec` and `bun run` run what is installed.
             let fetches = match p {
                 "npx" | "pnpx" | "bunx" => {
-                    !has("--no-install") && !has("--no") && positional.first().is_some()
+                    !has("--no-install") && !has("--no") && !positional.is_empty()
                 }
                 "yarn" => {
                     sub.is_none()
@@ -617,7 +621,11 @@ mod tests {
         ] {
             assert!(fetches_its_url(tool), "{tool}");
         }
-        for tool in ["mcp__linear__create_issue", "mcp__github__add_comment", "Read"] {
+        for tool in [
+            "mcp__linear__create_issue",
+            "mcp__github__add_comment",
+            "Read",
+        ] {
             assert!(!fetches_its_url(tool), "{tool}");
         }
     }
