@@ -6,6 +6,8 @@
 //! `su -c`) are peeled so that the command they run is seen too.
 //! Nothing is executed.
 
+use std::borrow::Cow;
+
 /// One simple command found in a command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimpleCommand {
@@ -62,96 +64,139 @@ fn analyze(line: &str, wrappers: &[String], out: &mut Vec<SimpleCommand>, depth:
 
 /// Cuts a line at unquoted control operators; the insides of `$(…)` and
 /// backticks are taken out (into `subs`) and replaced by a placeholder.
-fn split_segments(line: &str, subs: &mut Vec<String>) -> Vec<String> {
-    let chars: Vec<char> = line.chars().collect();
+/// Scans bytes: every character it looks for is ASCII, and a UTF-8
+/// sequence holds no ASCII byte, so the text between them is copied as it
+/// is (a command can be megabytes long).
+fn split_segments<'a>(line: &'a str, subs: &mut Vec<String>) -> Vec<Cow<'a, str>> {
+    let b = line.as_bytes();
     let mut segments = Vec::new();
-    let mut cur = String::new();
+    // Bytes of `line` only, cut at ASCII characters: valid UTF-8.
+    let mut cur: Vec<u8> = Vec::new();
+    // Where the current segment starts in `line`, and whether it is still
+    // that stretch of `line` as it is (no substitution or comment taken out):
+    // then it is borrowed, not copied.
+    let mut seg_start = 0;
+    let mut modified = false;
     let mut i = 0;
     let (mut single, mut double) = (false, false);
-    let flush = |cur: &mut String, segments: &mut Vec<String>| {
-        if !cur.trim().is_empty() {
-            segments.push(std::mem::take(cur));
-        } else {
-            cur.clear();
+    let flush = |cur: &mut Vec<u8>,
+                 segments: &mut Vec<Cow<'a, str>>,
+                 seg_start: &mut usize,
+                 modified: &mut bool,
+                 end: usize,
+                 next: usize| {
+        if !cur.iter().all(u8::is_ascii_whitespace) {
+            let segment = match line.get(*seg_start..end) {
+                Some(text) if !*modified && text.len() == cur.len() => Cow::Borrowed(text),
+                _ => Cow::Owned(
+                    String::from_utf8(std::mem::take(cur))
+                        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+                ),
+            };
+            segments.push(segment);
         }
+        cur.clear();
+        *seg_start = next;
+        *modified = false;
     };
-    while i < chars.len() {
-        let c = chars[i];
+    let ends_with_space = |cur: &[u8]| cur.last().is_some_and(u8::is_ascii_whitespace);
+    while i < b.len() {
+        let c = b[i];
         if single {
             cur.push(c);
-            if c == '\'' {
+            if c == b'\'' {
                 single = false;
             }
             i += 1;
             continue;
         }
         match c {
-            '\\' => {
+            b'\\' => {
                 cur.push(c);
-                if let Some(&n) = chars.get(i + 1) {
-                    cur.push(n);
+                match b.get(i + 1) {
+                    Some(&n) => cur.push(n),
+                    None => modified = true,
                 }
                 i += 2;
                 continue;
             }
-            '\'' if !double => single = true,
-            '"' => double = !double,
-            '$' if chars.get(i + 1) == Some(&'(') && chars.get(i + 2) != Some(&'(') => {
-                let (inner, end) = balanced(&chars, i + 2);
+            b'\'' if !double => single = true,
+            b'"' => double = !double,
+            b'$' if b.get(i + 1) == Some(&b'(') && b.get(i + 2) != Some(&b'(') => {
+                let (inner, end) = balanced(line, i + 2);
                 subs.push(inner);
-                cur.push_str("SUBST");
+                cur.extend_from_slice(b"SUBST");
+                modified = true;
                 i = end;
                 continue;
             }
-            '`' => {
-                let mut j = i + 1;
-                let mut inner = String::new();
-                while j < chars.len() && chars[j] != '`' {
-                    inner.push(chars[j]);
-                    j += 1;
-                }
-                subs.push(inner);
-                cur.push_str("SUBST");
-                i = j + 1;
+            b'`' => {
+                let end = memchr::memchr(b'`', &b[i + 1..]).map_or(b.len(), |j| i + 1 + j);
+                subs.push(line.get(i + 1..end).unwrap_or("").to_string());
+                cur.extend_from_slice(b"SUBST");
+                modified = true;
+                i = end + 1;
                 continue;
             }
             _ if double => {}
-            '#' if cur.is_empty() || cur.ends_with(char::is_whitespace) => {
-                while i < chars.len() && chars[i] != '\n' {
-                    i += 1;
-                }
+            b'#' if cur.is_empty() || ends_with_space(&cur) => {
+                i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |j| i + j);
+                modified = true;
                 continue;
             }
-            ';' | '\n' | '(' | ')' | '{' | '}' if !double => {
+            b';' | b'\n' | b'(' | b')' | b'{' | b'}' if !double => {
                 // `{`/`}` only as words (group commands), not in `${VAR}`.
-                let word_like = !matches!(c, '{' | '}')
-                    || ((cur.is_empty() || cur.ends_with(char::is_whitespace))
-                        && chars
-                            .get(i + 1)
-                            .is_none_or(|n| n.is_whitespace() || *n == ';'));
+                let word_like = !matches!(c, b'{' | b'}')
+                    || ((cur.is_empty() || ends_with_space(&cur))
+                        && b.get(i + 1)
+                            .is_none_or(|n| n.is_ascii_whitespace() || *n == b';'));
                 if word_like {
-                    flush(&mut cur, &mut segments);
+                    flush(
+                        &mut cur,
+                        &mut segments,
+                        &mut seg_start,
+                        &mut modified,
+                        i,
+                        i + 1,
+                    );
                     i += 1;
                     continue;
                 }
             }
-            '|' => {
-                flush(&mut cur, &mut segments);
+            b'|' => {
+                let end = i;
                 i += 1;
-                if matches!(chars.get(i), Some('|') | Some('&')) {
+                if matches!(b.get(i), Some(b'|') | Some(b'&')) {
                     i += 1;
                 }
+                flush(
+                    &mut cur,
+                    &mut segments,
+                    &mut seg_start,
+                    &mut modified,
+                    end,
+                    i,
+                );
                 continue;
             }
-            '&' => {
-                let redirect =
-                    cur.ends_with('>') || cur.ends_with('<') || chars.get(i + 1) == Some(&'>');
+            b'&' => {
+                let redirect = cur.last() == Some(&b'>')
+                    || cur.last() == Some(&b'<')
+                    || b.get(i + 1) == Some(&b'>');
                 if !redirect {
-                    flush(&mut cur, &mut segments);
+                    let end = i;
                     i += 1;
-                    if chars.get(i) == Some(&'&') {
+                    if b.get(i) == Some(&b'&') {
                         i += 1;
                     }
+                    flush(
+                        &mut cur,
+                        &mut segments,
+                        &mut seg_start,
+                        &mut modified,
+                        end,
+                        i,
+                    );
                     continue;
                 }
             }
@@ -160,37 +205,42 @@ fn split_segments(line: &str, subs: &mut Vec<String>) -> Vec<String> {
         cur.push(c);
         i += 1;
     }
-    flush(&mut cur, &mut segments);
+    flush(
+        &mut cur,
+        &mut segments,
+        &mut seg_start,
+        &mut modified,
+        b.len(),
+        b.len(),
+    );
     segments
 }
 
-/// The text up to the `)` that closes a `$(` opened before `start`, and
-/// the index after it.
-fn balanced(chars: &[char], start: usize) -> (String, usize) {
+/// The text up to the `)` that closes a `$(` opened before byte `start`,
+/// and the index after it.
+fn balanced(line: &str, start: usize) -> (String, usize) {
+    let b = line.as_bytes();
     let mut depth = 1;
     let mut j = start;
     let (mut single, mut double) = (false, false);
-    while j < chars.len() {
-        let c = chars[j];
-        match c {
-            '\\' if !single => j += 1,
-            '\'' if !double => single = !single,
-            '"' if !single => double = !double,
-            '(' if !single && !double => depth += 1,
-            ')' if !single && !double => {
+    let text = |from: usize, to: usize| line.get(from.min(to)..to).unwrap_or("").to_string();
+    while j < b.len() {
+        match b[j] {
+            b'\\' if !single => j += 1,
+            b'\'' if !double => single = !single,
+            b'"' if !single => double = !double,
+            b'(' if !single && !double => depth += 1,
+            b')' if !single && !double => {
                 depth -= 1;
                 if depth == 0 {
-                    return (chars[start..j].iter().collect(), j + 1);
+                    return (text(start, j), j + 1);
                 }
             }
             _ => {}
         }
         j += 1;
     }
-    (
-        chars[start.min(chars.len())..].iter().collect(),
-        chars.len(),
-    )
+    (text(start, b.len()), b.len())
 }
 
 fn strip_redirections(words: Vec<String>) -> Vec<String> {
@@ -246,17 +296,15 @@ fn takes_value(program: &str, option: &str) -> bool {
 }
 
 fn peel(mut words: Vec<String>, wrappers: Vec<String>, out: &mut Vec<SimpleCommand>, depth: usize) {
-    while words.first().is_some_and(|w| is_assignment(w)) {
-        words.remove(0);
-    }
+    let assignments = words.iter().take_while(|w| is_assignment(w)).count();
+    words.drain(..assignments);
     if words.is_empty() || depth > MAX_DEPTH {
         return;
     }
+    // The words move on (a command can be megabytes long): a wrapper keeps
+    // its own words and options, what it wraps takes the rest; a shell's
+    // `-c` script is analyzed in place of its word.
     let program = basename(&words[0]).to_string();
-    out.push(SimpleCommand {
-        argv: words.clone(),
-        wrappers: wrappers.clone(),
-    });
     let mut inner = wrappers.clone();
     match program.as_str() {
         "sudo" | "doas" | "env" | "xargs" | "nohup" | "time" | "nice" | "timeout" | "exec"
@@ -282,9 +330,14 @@ fn peel(mut words: Vec<String>, wrappers: Vec<String>, out: &mut Vec<SimpleComma
             if matches!(program.as_str(), "timeout" | "chroot") {
                 i += 1;
             }
-            if i < words.len() {
+            let wrapped = (i < words.len()).then(|| words.split_off(i));
+            out.push(SimpleCommand {
+                argv: words,
+                wrappers,
+            });
+            if let Some(wrapped) = wrapped {
                 inner.push(program);
-                peel(words[i..].to_vec(), inner, out, depth + 1);
+                peel(wrapped, inner, out, depth + 1);
             }
         }
         "bash" | "sh" | "zsh" | "dash" | "ksh" | "ash" | "fish" | "su" | "eval" => {
@@ -295,24 +348,29 @@ fn peel(mut words: Vec<String>, wrappers: Vec<String>, out: &mut Vec<SimpleComma
                 let mut i = 1;
                 while i < words.len() {
                     let w = &words[i];
-                    if w.starts_with('-') && !w.starts_with("--") && w.contains('c') {
-                        script = words.get(i + 1).cloned();
-                        break;
-                    }
-                    if w == "--command" {
-                        script = words.get(i + 1).cloned();
+                    if (w.starts_with('-') && !w.starts_with("--") && w.contains('c'))
+                        || w == "--command"
+                    {
+                        script = words.get_mut(i + 1).map(std::mem::take);
                         break;
                     }
                     i += 1;
                 }
                 script
             };
+            out.push(SimpleCommand {
+                argv: words,
+                wrappers,
+            });
             if let Some(script) = script {
                 inner.push(format!("{program} -c"));
                 analyze(&script, &inner, out, depth + 1);
             }
         }
-        _ => {}
+        _ => out.push(SimpleCommand {
+            argv: words,
+            wrappers,
+        }),
     }
 }
 

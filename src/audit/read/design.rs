@@ -97,6 +97,8 @@ impl DesignParser {
                 if targets.is_empty() {
                     targets.push("");
                 }
+                // One text shared by every event of the call.
+                let command = command.map(SharedStr::from);
                 for target in targets {
                     let mut ev = sink.event(ts, kind);
                     sink.set_tool(&mut ev, &tool);
@@ -106,7 +108,7 @@ impl DesignParser {
                     if !target.is_empty() {
                         sink.set_path(&mut ev, target, cwd, None);
                     }
-                    ev.command = command.as_deref().map(SharedStr::from);
+                    ev.command = command.clone();
                     ev.url = payload.url.as_deref().map(SharedStr::from);
                     sink.push(&session, ev);
                 }

@@ -3,10 +3,12 @@
 
 use crate::audit::event::Event;
 use crate::audit::policy::AuditPolicy;
+use crate::audit::read::cut;
 use crate::audit::shell::{self, SimpleCommand};
 use crate::audit::AuditContext;
 use crate::declare_rule;
 use crate::rule::{RuleMeta, TelemetryRule};
+use crate::rules::telemetry::unsafe_shell::{FINDING_COMMAND, MESSAGE_COMMAND};
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -99,8 +101,12 @@ impl TelemetryRule for NetworkEgress {
                     continue;
                 }
                 let what = match (ev.command.as_deref(), ev.url.as_deref()) {
-                    (Some(c), _) => format!("`{c}`"),
-                    (None, Some(u)) => format!("{} `{u}`", ev.tool.as_deref().unwrap_or("tool")),
+                    (Some(c), _) => format!("`{}`", cut(c, MESSAGE_COMMAND)),
+                    (None, Some(u)) => format!(
+                        "{} `{}`",
+                        ev.tool.as_deref().unwrap_or("tool"),
+                        cut(u, MESSAGE_COMMAND)
+                    ),
                     (None, None) => ev.tool.as_deref().unwrap_or("tool").to_string(),
                 };
                 let message = format!(
@@ -118,7 +124,7 @@ impl TelemetryRule for NetworkEgress {
                 let f = cx.report(&Self::META, session, ev, message);
                 f.extra("hosts", hosts.clone());
                 if let Some(c) = ev.command.as_deref() {
-                    f.extra("command", c);
+                    f.extra("command", cut(c, FINDING_COMMAND));
                 }
                 f.help("vendor the dependency or serve it from localhost; network access is restricted to localhost");
             }

@@ -2,6 +2,7 @@
 
 use crate::audit::event::{Event, EventKind};
 use crate::audit::policy::AuditPolicy;
+use crate::audit::read::cut;
 use crate::audit::shell::{self, SimpleCommand};
 use crate::audit::AuditContext;
 use crate::declare_rule;
@@ -61,6 +62,11 @@ declare_rule! {
     }
 }
 
+/// How much of a command a finding's message quotes, and its `command`
+/// field holds (bytes; the rest is said as a length).
+pub const MESSAGE_COMMAND: usize = 200;
+pub const FINDING_COMMAND: usize = 4096;
+
 impl TelemetryRule for UnsafeShell {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
@@ -85,13 +91,15 @@ impl TelemetryRule for UnsafeShell {
                     continue;
                 };
                 for (what, restriction) in command_violations(command, policy) {
+                    // A command can be megabytes long: messages quote it cut.
+                    let quoted = cut(command, MESSAGE_COMMAND);
                     cx.report(
                         &Self::META,
                         session,
                         ev,
-                        format!("{what} (shell_restrictions: {restriction}) in `{command}`"),
+                        format!("{what} (shell_restrictions: {restriction}) in `{quoted}`"),
                     )
-                    .extra("command", command)
+                    .extra("command", cut(command, FINDING_COMMAND))
                     .extra("restriction", restriction)
                     .help(match restriction {
                         "no_sudo" => "run without elevated privileges; have a human provision the machine",
