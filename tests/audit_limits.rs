@@ -40,10 +40,21 @@ fn an_endless_line_ends_the_file_not_the_machine() {
         return;
     }
     let out = bin()
-        .args(["audit", "--format", "json", "--max-line-length", "65536", "/dev/zero"])
+        .args([
+            "audit",
+            "--format",
+            "json",
+            "--max-line-length",
+            "65536",
+            "/dev/zero",
+        ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "an unreadable file fails the run");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an unreadable file fails the run"
+    );
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["summary"]["malformed_lines"], 1);
     assert_eq!(doc["summary"]["unreadable_files"], 1);
@@ -55,7 +66,10 @@ fn an_endless_line_ends_the_file_not_the_machine() {
 fn a_line_over_the_limit_is_one_unreadable_line_and_reading_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("long.jsonl");
-    let long = tool_call("2026-03-02T14:00:00Z", &format!("echo {}", "x".repeat(3 << 20)));
+    let long = tool_call(
+        "2026-03-02T14:00:00Z",
+        &format!("echo {}", "x".repeat(3 << 20)),
+    );
     let text = format!(
         "{}\n{long}\n{}\n",
         tool_call("2026-03-02T13:59:00Z", "ls"),
@@ -76,7 +90,11 @@ fn a_line_over_the_limit_is_one_unreadable_line_and_reading_goes_on() {
     assert_eq!(finding["line"], 2);
     let message = finding["message"].as_str().unwrap();
     assert!(message.contains("longer than the limit"), "{message}");
-    assert!(message.len() < 300, "the line is not echoed: {}", message.len());
+    assert!(
+        message.len() < 300,
+        "the line is not echoed: {}",
+        message.len()
+    );
     // Under the default limit (16 MiB) the same line is read.
     let out = bin()
         .args(["audit", "--format", "json"])
@@ -107,7 +125,11 @@ fn a_session_spanning_millennia_has_sparse_windows() {
     assert_eq!(s.events, 9);
     // The first hours have no events beyond the first: no early peak, or
     // one slump whose windows are counted, not listed.
-    for f in report.findings.iter().filter(|f| f.rule == "pacing-degradation") {
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "pacing-degradation")
+    {
         let counts = f.extra.get("counts").and_then(Value::as_array);
         assert!(counts.is_none_or(|c| c.len() <= 744));
     }
@@ -134,7 +156,7 @@ fn a_busy_start_then_a_millennium_of_silence_is_one_slump() {
         .filter(|f| f.rule == "pacing-degradation")
         .collect();
     assert_eq!(pacing.len(), 1);
-    assert!(pacing[0].extra.get("counts").is_none());
+    assert!(!pacing[0].extra.contains_key("counts"));
     let windows = pacing[0].extra["windows"].as_u64().unwrap();
     assert!(windows > 8_000_000, "{windows}");
 }
@@ -209,10 +231,63 @@ fn errors_and_findings_quote_lines_cut_short() {
     assert_eq!(report.summary.malformed_lines, 2);
     assert!(report.findings.len() >= 3);
     for f in &report.findings {
-        assert!(f.message.len() < 1000, "{}: {} bytes", f.rule, f.message.len());
+        assert!(
+            f.message.len() < 1000,
+            "{}: {} bytes",
+            f.rule,
+            f.message.len()
+        );
         if let Some(command) = f.extra.get("command").and_then(Value::as_str) {
             assert!(command.len() < 5000, "{} bytes", command.len());
             assert!(command.ends_with("bytes)"), "says how long it was");
         }
+    }
+}
+
+#[test]
+fn sessions_written_to_the_spill_while_read_report_as_read_whole() {
+    // More sessions in one file than a read holds at once (2048): the idle
+    // ones go to the spill as the file is read; those that come back later
+    // in the file are read again whole. The report is the one of the audit
+    // that keeps every event.
+    use agentlint::audit::read;
+    use agentlint::audit::timeline::Timeline;
+    use agentlint::audit::{audit_whole, print};
+    let dir = tempfile::tempdir().unwrap();
+    let design = |i: usize, minute: usize, tool: &str| {
+        serde_json::json!({"type": "tool_call", "tool": tool,
+            "payload": {"command": if tool == "Bash" { "sudo ls" } else { "" }, "file_path": "src/a.py"},
+            "timestamp": format!("2026-03-02T{:02}:{:02}:00Z", minute / 60, minute % 60),
+            "session_id": format!("s{i:05}")})
+        .to_string()
+    };
+    let claude = |i: usize, line: usize, out: u64| {
+        format!(
+            r#"{{"parentUuid":null,"isSidechain":false,"cwd":"/w","sessionId":"c{i:05}","version":"1.0.98","message":{{"id":"m{i}","type":"message","role":"assistant","content":[{{"type":"tool_use","id":"t{i}-{line}","name":"Edit","input":{{"file_path":"/w/a.py"}}}}],"usage":{{"input_tokens":3,"output_tokens":{out}}}}},"requestId":"r{i}","type":"assistant","uuid":"u{i}-{line}","timestamp":"2026-02-10T09:{:02}:00.000Z"}}"#,
+            line % 60
+        )
+    };
+    let mut d = Vec::new();
+    let mut c = Vec::new();
+    for i in 0..5000 {
+        d.push(design(i, i % 600, if i % 7 == 0 { "Bash" } else { "Edit" }));
+        c.push(claude(i, 0, 3));
+        c.push(claude(i, 1, 40 + i as u64 % 9));
+    }
+    // Sessions that come back after they went to the spill.
+    for i in (0..5000).step_by(500) {
+        d.push(design(i, 700, "Read"));
+        c.push(claude(i, 2, 100));
+    }
+    let policy = AuditPolicy::default();
+    for (name, lines) in [("design.jsonl", d), ("claude.jsonl", c)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let files = read::expand_inputs(&[Input::Path(path.clone())]);
+        let timeline = Timeline::build(read::read_all(&files, &policy, None), &policy);
+        let expected = print::json(&audit_whole(timeline, &policy, &AuditOptions::default()));
+        let report = audit(&[Input::Path(path)], &policy, &AuditOptions::default());
+        assert_eq!(report.sessions.len(), 5000);
+        assert_eq!(print::json(&report), expected, "{name}");
     }
 }

@@ -155,6 +155,8 @@ struct SessionState {
     tools: KeyMap<()>,
     /// Messages closed, by key: the output tokens counted for them.
     messages: KeyMap<u64>,
+    /// The last line that reached it.
+    touched: u64,
 }
 
 #[derive(Default)]
@@ -165,10 +167,14 @@ pub struct ClaudeParser {
     /// from the file's place: `<name>/<session>.jsonl`,
     /// `<name>/<session>/subagents/agent-<id>.jsonl`.
     project_folders: Vec<String>,
-    /// By session (a file holds one, or a few with inline sub-agents).
+    /// By session (a file holds one, or a few with inline sub-agents),
+    /// with an index by id.
     sessions: Vec<(Box<str>, SessionState)>,
+    index: HashMap<Box<str>, usize>,
     /// The slot of the last session looked up.
     last: usize,
+    /// Lines read, to tell the idle sessions (see `close_idle`).
+    touch: u64,
 }
 
 const REPEATED_TOOL: &str = "tool calls whose `tool_use.id` an earlier line of the same session \
@@ -210,26 +216,73 @@ impl ClaudeParser {
         {
             return Some(self.last);
         }
-        let at = self
-            .sessions
-            .iter()
-            .position(|(id, _)| id.as_ref() == session)?;
+        let at = *self.index.get(session)?;
         self.last = at;
         Some(at)
     }
 
+    /// Drops the state of the sessions the sink no longer holds (it wrote
+    /// them to the spill: one that comes back is read again whole), their
+    /// held message counted first.
+    pub(crate) fn prune(&mut self, sink: &mut Sink<'_>) {
+        let mut kept = Vec::with_capacity(self.sessions.len());
+        for (id, mut state) in std::mem::take(&mut self.sessions) {
+            if sink.holds(&id) {
+                kept.push((id, state));
+            } else if let Some(p) = state.pending.take() {
+                sink.push_held(&id, p.ev);
+            }
+        }
+        self.sessions = kept;
+        self.index = self
+            .sessions
+            .iter()
+            .enumerate()
+            .map(|(i, (id, _))| (id.clone(), i))
+            .collect();
+        self.last = 0;
+    }
+
+    /// Counts the held messages of the idle half of the sessions, so that
+    /// the sink may write those sessions to the spill. A message whose
+    /// lines go on after that is counted again only if it grew (then the
+    /// session is read again whole).
+    pub(crate) fn close_idle(&mut self, sink: &mut Sink<'_>) {
+        let mut idle: Vec<(u64, usize)> = self
+            .sessions
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, s))| s.pending.is_some())
+            .map(|(i, (_, s))| (s.touched, i))
+            .collect();
+        idle.sort_unstable();
+        idle.truncate(idle.len().div_ceil(2));
+        for (_, at) in idle {
+            let (id, state) = &mut self.sessions[at];
+            if let Some(p) = state.pending.take() {
+                state.messages.insert(p.key, p.ev.output_tokens);
+                sink.pin(id, false);
+                sink.push_held(id, p.ev);
+            }
+        }
+    }
+
     /// The state of `session`, created when new.
     fn state(&mut self, session: &str) -> &mut SessionState {
+        let touch = self.touch;
         let at = match self.find(session) {
             Some(at) => at,
             None => {
                 self.sessions
                     .push((Box::from(session), SessionState::default()));
                 self.last = self.sessions.len() - 1;
+                self.index.insert(Box::from(session), self.last);
                 self.last
             }
         };
-        &mut self.sessions[at].1
+        let state = &mut self.sessions[at].1;
+        state.touched = touch;
+        state
     }
 
     pub fn new(name: &str) -> Self {
@@ -328,6 +381,7 @@ impl ClaudeParser {
         let state = &mut self.sessions[at].1;
         if let Some(p) = state.pending.take() {
             state.messages.insert(p.key, p.ev.output_tokens);
+            sink.pin(session, false);
             sink.push_held(session, p.ev);
         }
     }
@@ -347,6 +401,7 @@ impl ClaudeParser {
     }
 
     pub fn line(&mut self, line: &[u8], sink: &mut Sink<'_>) -> Result<Handled, String> {
+        self.touch += 1;
         let parsed: Line<'_> = parse(line).map_err(|e| describe_error(line, &e, "Claude Code"))?;
         let session: Cow<'_, str> =
             match (&parsed.session_id, parsed.is_sidechain, &parsed.agent_id) {
@@ -519,6 +574,7 @@ impl ClaudeParser {
         ev.key = key;
         ev.seq = sink.reserve_place();
         sink.check_order(session, &ev);
+        sink.pin(session, true);
         self.state(session).pending = Some(Pending { key, ev });
     }
 }

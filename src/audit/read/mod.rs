@@ -316,9 +316,33 @@ impl FileRead {
     }
 }
 
-/// A session as a sink collects it: id, kept events, aggregates (when
-/// folding), and whether it is read at all (see `ReadMode::only`).
-type SinkSession = (Arc<str>, Vec<Event>, Option<Box<SessionAgg>>, bool);
+/// A session as a sink collects it.
+struct Slot {
+    id: Arc<str>,
+    /// Kept events.
+    events: Vec<Event>,
+    /// Aggregates (when folding).
+    agg: Option<Box<SessionAgg>>,
+    /// Whether it is read at all (see `ReadMode::only`).
+    read: bool,
+    /// With a spill: the events kept only because a rule reports them one
+    /// by one (shell, web, large model outputs), and the chunks of them
+    /// already written to the spill, so that a session of nothing but
+    /// reported commands does not hold them all.
+    offloaded: Vec<Event>,
+    chunks: Vec<SpillRef>,
+    /// When a line last reached it (for evicting the idle ones).
+    touched: u64,
+    /// The parser holds an event of it still to come (see `Sink::pin`):
+    /// not evicted.
+    pinned: bool,
+}
+
+/// How many sessions a folding read with a spill holds at once: past
+/// twice this, the idle half goes to the spill (a file of a million
+/// one-line sessions must not hold a million aggregates). A session that
+/// comes back after that is a session in two records: read again whole.
+pub(crate) const LIVE_SESSIONS: usize = 1024;
 
 impl FileRead {
     /// Writes the folded sessions to `spill`, keeping a reference to each
@@ -990,14 +1014,16 @@ fn read_part(
     } = state;
     drop(parser);
     let mut folded = fold.map(|_| BTreeMap::new());
-    let mut offloaded = std::mem::take(&mut sink.offloaded).into_iter();
     let mut event_chunks = BTreeMap::new();
     let mut workspaces = std::mem::take(&mut sink.workspaces);
+    read.spilled = std::mem::take(&mut sink.evicted);
     read.sessions = std::mem::take(&mut sink.sessions)
         .into_iter()
-        .filter_map(|(id, mut events, agg, read)| {
-            let (rest, chunks) = offloaded.next().unwrap_or_default();
-            read.then_some((id, events_with(&mut events, rest), agg, chunks))
+        .flatten()
+        .filter(|slot| slot.read)
+        .map(|mut slot| {
+            let events = events_with(&mut slot.events, slot.offloaded);
+            (slot.id, events, slot.agg, slot.chunks)
         })
         .map(|(id, mut events, agg, chunks)| {
             if !chunks.is_empty() {
@@ -1158,6 +1184,17 @@ impl LineState<'_, '_> {
                 Ok(Handled::Used) => {}
                 Ok(Handled::Ignored) => self.read.ignored += 1,
                 Err(message) => self.sink.error(message),
+            }
+        }
+        if self.sink.wants_eviction() {
+            // The parser counts the messages of its idle sessions first,
+            // and forgets what the sink let go.
+            if let Some(Parser::Claude(p)) = self.parser.as_mut() {
+                p.close_idle(&mut self.sink);
+            }
+            self.sink.evict_idle();
+            if let Some(Parser::Claude(p)) = self.parser.as_mut() {
+                p.prune(&mut self.sink);
             }
         }
     }
@@ -1475,7 +1512,14 @@ pub struct Sink<'p> {
     path_key: String,
     /// `fold::keep` of shell events by command text (short ones).
     shell_keep: HashMap<Box<str>, bool>,
-    sessions: Vec<SinkSession>,
+    /// By slot (a slot freed by eviction is reused).
+    sessions: Vec<Option<Slot>>,
+    free: Vec<usize>,
+    /// Slots in use, and a counter of lines that reached a session.
+    live: usize,
+    touch: u64,
+    /// Sessions evicted to the spill while reading (see `LIVE_SESSIONS`).
+    evicted: Vec<SpilledSession>,
     /// Folding: aggregates for every event, events kept only when a rule
     /// looks at them one by one.
     fold: Option<FoldConfig>,
@@ -1491,11 +1535,6 @@ pub struct Sink<'p> {
     /// Where unreadable lines go by the chunk (`errors` holds the rest).
     spill: Option<&'p Spill>,
     error_chunks: Vec<ErrorChunk>,
-    /// By session slot, with a spill: the events kept only because a rule
-    /// reports them one by one (shell, web, large model outputs), and the
-    /// chunks of them already written to the spill, so that a session of
-    /// nothing but reported commands does not hold them all.
-    offloaded: Vec<(Vec<Event>, Vec<SpillRef>)>,
     /// Ignored lines by type (see `FileRead::ignored_by_type`).
     pub(crate) ignored_by_type: BTreeMap<String, u64>,
     notes: Vec<Note>,
@@ -1533,6 +1572,10 @@ impl<'p> Sink<'p> {
             path_key: String::new(),
             shell_keep: HashMap::new(),
             sessions: Vec::new(),
+            free: Vec::new(),
+            live: 0,
+            touch: 0,
+            evicted: Vec::new(),
             fold: None,
             line_events: 0,
             session_index: HashMap::new(),
@@ -1542,7 +1585,6 @@ impl<'p> Sink<'p> {
             only: None,
             spill: None,
             error_chunks: Vec::new(),
-            offloaded: Vec::new(),
             ignored_by_type: BTreeMap::new(),
             notes: Vec::new(),
             workspaces: BTreeMap::new(),
@@ -1717,23 +1759,121 @@ impl<'p> Sink<'p> {
 
     /// The slot of `session`, created when new.
     fn slot(&mut self, session: &str) -> usize {
-        let at = match self.sessions.get(self.last_session) {
-            Some((id, _, _, _)) if id.as_ref() == session => self.last_session,
-            _ => match self.session_index.get(session) {
-                Some(&i) => i,
-                None => {
-                    let id: Arc<str> = Arc::from(session);
-                    let agg = self.fold.map(|cfg| Box::new(SessionAgg::new(cfg)));
-                    let read = self.only.is_none_or(|only| only.contains(session));
-                    self.sessions.push((id.clone(), Vec::new(), agg, read));
-                    self.offloaded.push((Vec::new(), Vec::new()));
-                    self.session_index.insert(id, self.sessions.len() - 1);
-                    self.sessions.len() - 1
-                }
-            },
+        self.touch += 1;
+        let found = match self.sessions.get(self.last_session) {
+            Some(Some(slot)) if slot.id.as_ref() == session => Some(self.last_session),
+            _ => self.session_index.get(session).copied(),
         };
+        let at = match found {
+            Some(at) => at,
+            None => {
+                let id: Arc<str> = Arc::from(session);
+                let slot = Slot {
+                    id: id.clone(),
+                    events: Vec::new(),
+                    agg: self.fold.map(|cfg| Box::new(SessionAgg::new(cfg))),
+                    read: self.only.is_none_or(|only| only.contains(session)),
+                    offloaded: Vec::new(),
+                    chunks: Vec::new(),
+                    touched: 0,
+                    pinned: false,
+                };
+                let at = match self.free.pop() {
+                    Some(at) => {
+                        self.sessions[at] = Some(slot);
+                        at
+                    }
+                    None => {
+                        self.sessions.push(Some(slot));
+                        self.sessions.len() - 1
+                    }
+                };
+                self.live += 1;
+                self.session_index.insert(id, at);
+                at
+            }
+        };
+        if let Some(Some(slot)) = self.sessions.get_mut(at) {
+            slot.touched = self.touch;
+        }
         self.last_session = at;
         at
+    }
+
+    /// Whether `session` is held (not evicted) by this read.
+    pub fn holds(&self, session: &str) -> bool {
+        self.session_index.contains_key(session)
+    }
+
+    /// Whether the parser holds back an event of `session` (it is not
+    /// evicted meanwhile).
+    pub fn pin(&mut self, session: &str, pinned: bool) {
+        if let Some(&at) = self.session_index.get(session) {
+            if let Some(Some(slot)) = self.sessions.get_mut(at) {
+                slot.pinned = pinned;
+            }
+        }
+    }
+
+    /// Whether it holds so many sessions that the idle ones should go.
+    fn wants_eviction(&self) -> bool {
+        self.live >= 2 * LIVE_SESSIONS && self.spill.is_some() && self.fold.is_some()
+    }
+
+    /// Writes the idle half of the sessions to the spill (folding with a
+    /// spill only: else every session stays), but the pinned ones.
+    fn evict_idle(&mut self) {
+        let (Some(spill), Some(_)) = (self.spill, self.fold) else {
+            return;
+        };
+        let mut idle: Vec<(u64, usize)> = self
+            .sessions
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                s.as_ref()
+                    .filter(|s| s.read && !s.pinned)
+                    .map(|s| (s.touched, i))
+            })
+            .collect();
+        idle.sort_unstable();
+        idle.truncate(self.live / 2);
+        for (_, at) in idle {
+            let Some(mut slot) = self.sessions[at].take() else {
+                continue;
+            };
+            let Some(mut agg) = slot.agg.take() else {
+                self.sessions[at] = Some(slot);
+                continue;
+            };
+            agg.workspace = self.workspaces.remove(&slot.id);
+            agg.done_reading();
+            let mut events = std::mem::take(&mut slot.events);
+            events.append(&mut slot.offloaded);
+            match spill.put(&(&events, &agg)) {
+                Ok(record) => {
+                    self.evicted.push(SpilledSession {
+                        id: slot.id.clone(),
+                        at: record,
+                        line_base: 0,
+                        uncertain: agg.uncertain,
+                        event_chunks: std::mem::take(&mut slot.chunks),
+                    });
+                    self.session_index.remove(&slot.id);
+                    self.free.push(at);
+                    self.live -= 1;
+                }
+                Err(_) => {
+                    // Stays held.
+                    if let Some(ws) = agg.workspace.take() {
+                        self.workspaces.insert(slot.id.clone(), ws);
+                    }
+                    slot.events = events;
+                    slot.agg = Some(agg);
+                    self.sessions[at] = Some(slot);
+                }
+            }
+        }
     }
 
     /// Adds an event of the current line.
@@ -1753,7 +1893,7 @@ impl<'p> Sink<'p> {
     /// after its event was counted): it is read again whole.
     pub fn mark_uncertain(&mut self, session: &str) {
         let at = self.slot(session);
-        if let (_, _, Some(agg), _) = &mut self.sessions[at] {
+        if let Some(Some(Slot { agg: Some(agg), .. })) = self.sessions.get_mut(at) {
             agg.uncertain = true;
         }
     }
@@ -1762,19 +1902,26 @@ impl<'p> Sink<'p> {
     /// its line.
     pub fn check_order(&mut self, session: &str, ev: &Event) {
         let at = self.slot(session);
-        if let (_, _, Some(agg), true) = &mut self.sessions[at] {
+        if let Some(Some(Slot {
+            agg: Some(agg),
+            read: true,
+            ..
+        })) = self.sessions.get_mut(at)
+        {
             agg.check_order(ev);
         }
     }
 
     fn add(&mut self, session: &str, mut ev: Event, check_order: bool) {
         let at = self.slot(session);
-        let (_, events, agg, read) = &mut self.sessions[at];
-        if !*read {
+        let Some(Some(slot)) = self.sessions.get_mut(at) else {
+            return;
+        };
+        if !slot.read {
             return;
         }
-        let Some(agg) = agg else {
-            events.push(ev);
+        let Some(agg) = slot.agg.as_mut() else {
+            slot.events.push(ev);
             return;
         };
         // Folding drops repeats as it reads: the key is not needed past
@@ -1813,22 +1960,23 @@ impl<'p> Sink<'p> {
         if !keep {
             return;
         }
+        let Some(Some(slot)) = self.sessions.get_mut(at) else {
+            return;
+        };
         if let (Some(spill), false) = (
             self.spill,
             matches!(ev.kind, EventKind::Write | EventKind::Checkpoint),
         ) {
-            if let Some((buffer, chunks)) = self.offloaded.get_mut(at) {
-                buffer.push(ev);
-                if buffer.len() >= EVENT_CHUNK {
-                    if let Ok(chunk) = spill.put(buffer.as_slice()) {
-                        chunks.push(chunk);
-                        buffer.clear();
-                    }
+            slot.offloaded.push(ev);
+            if slot.offloaded.len() >= EVENT_CHUNK {
+                if let Ok(chunk) = spill.put(slot.offloaded.as_slice()) {
+                    slot.chunks.push(chunk);
+                    slot.offloaded.clear();
                 }
-                return;
             }
+            return;
         }
-        events.push(ev);
+        slot.events.push(ev);
     }
 
     /// Parses `ts` or records an error for the current line.
