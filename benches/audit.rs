@@ -6,8 +6,16 @@
 //! ratio of seven alternating runs (the load of a shared machine drifts
 //! between two best-of-3 blocks).
 //!
+//! Claude Code folders come in three shapes (`AUDIT_BENCH_SHAPES`, all by
+//! default): `standard` (the 24-hour run of `synth::write_session`),
+//! `short` (about 1,000 lines a session, median about 550 bytes:
+//! `tool_use` / `tool_result` pairs) and `real` (messages over several
+//! lines with a growing usage, hook progress lines, snapshots, long tool
+//! results, a compaction, sub-agent files); see `synth::ClaudeShape`.
+//!
 //! ```text
-//! cargo bench --bench audit                      # 200 MB Claude Code folder
+//! cargo bench --bench audit                      # 200 MB Claude Code folder of each shape
+//! AUDIT_BENCH_SHAPES=short cargo bench --bench audit
 //! AUDIT_BENCH_MB=400 AUDIT_BENCH_FORMAT=codex cargo bench --bench audit
 //! AUDIT_BENCH_SINGLE=1 AUDIT_BENCH_MB=1024 cargo bench --bench audit   # one big file
 //! CCUSAGE=/path/to/node_modules/.bin/ccusage cargo bench --bench audit
@@ -17,7 +25,7 @@
 
 use agentlint::audit::policy::AuditPolicy;
 use agentlint::audit::read::{Input, TelemetryFormat};
-use agentlint::audit::synth::{self, SynthOptions};
+use agentlint::audit::synth::{self, ClaudeShape, SynthOptions};
 use agentlint::audit::{audit, AuditOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -63,7 +71,13 @@ fn jsonl_files(dir: &Path) -> Vec<PathBuf> {
 
 /// Generates sessions until `target` bytes; one file per session, or one
 /// file for everything.
-fn generate(root: &Path, format: TelemetryFormat, target: u64, single: bool) -> PathBuf {
+fn generate(
+    root: &Path,
+    format: TelemetryFormat,
+    shape: Option<ClaudeShape>,
+    target: u64,
+    single: bool,
+) -> PathBuf {
     let data = match format {
         TelemetryFormat::ClaudeCode => root.join("projects").join("-opt-agent-workspace"),
         _ => root.to_path_buf(),
@@ -84,6 +98,12 @@ fn generate(root: &Path, format: TelemetryFormat, target: u64, single: bool) -> 
     let mut i = 0u64;
     while total < target {
         let id = format!("5e55{i:04x}-0000-4000-8000-{i:012x}");
+        if let Some(shape) = shape {
+            let start = START + (i as i64 % 30) * 86_400_000;
+            total += synth::write_claude_shape(&data, &id, shape, i, start).expect("write");
+            i += 1;
+            continue;
+        }
         let opts = SynthOptions {
             format,
             seed: i,
@@ -149,20 +169,51 @@ fn main() {
         _ => TelemetryFormat::ClaudeCode,
     };
     let single = env_u64("AUDIT_BENCH_SINGLE", 0) == 1;
+    let shapes: Vec<String> = if format == TelemetryFormat::ClaudeCode && !single {
+        std::env::var("AUDIT_BENCH_SHAPES")
+            .unwrap_or_else(|_| "standard,short,real".to_string())
+            .split(',')
+            .map(str::to_string)
+            .collect()
+    } else {
+        vec!["standard".to_string()]
+    };
+    for shape in shapes {
+        let claude_shape = match shape.as_str() {
+            "short" => Some(ClaudeShape::ShortLines),
+            "real" => Some(ClaudeShape::RealShaped),
+            _ => None,
+        };
+        bench_one(format, claude_shape, &shape, mb, single, benching);
+    }
+}
+
+fn bench_one(
+    format: TelemetryFormat,
+    claude_shape: Option<ClaudeShape>,
+    shape: &str,
+    mb: u64,
+    single: bool,
+    benching: bool,
+) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("target")
         .join("audit-bench")
         .join(format!(
-            "{}-{mb}mb{}",
+            "{}-{}{mb}mb{}",
             format.as_str(),
+            match claude_shape {
+                Some(_) => format!("{shape}-"),
+                None => String::new(),
+            },
             if single { "-single" } else { "" }
         ));
-    let data = generate(&root, format, mb << 20, single);
+    let data = generate(&root, format, claude_shape, mb << 20, single);
     let bytes = dir_size(&data);
     let files = jsonl_files(&data);
     let mb_f = bytes as f64 / (1 << 20) as f64;
     println!(
-        "input: {} {} file(s), {mb_f:.0} MiB in {}",
+        "input ({shape}): {} {} file(s), {mb_f:.0} MiB in {}",
         files.len(),
         format.as_str(),
         data.display()
@@ -173,6 +224,8 @@ fn main() {
         tasks: synth::tasks(),
         ..AuditPolicy::default()
     };
+    // Each shape's own peak: reset the high-water mark (Linux).
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
     let rss_before = peak_rss_kib();
     let events = std::cell::Cell::new(0);
     let mut run_ours = || {

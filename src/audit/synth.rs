@@ -326,3 +326,239 @@ pub fn write_session(w: &mut impl Write, session_id: &str, opts: SynthOptions) -
     }
     Ok(bytes)
 }
+
+/// The shapes of Claude Code folders the benchmark reads besides the
+/// 24-hour run of [`write_session`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaudeShape {
+    /// About 1,000 short lines a session (median about 530 bytes):
+    /// `tool_use` / `tool_result` pairs, as quick sessions write them.
+    ShortLines,
+    /// What long real sessions hold: messages written as several lines
+    /// (thinking, text, each `tool_use`) with a growing usage, hook
+    /// progress lines, file-history snapshots, long tool results, a
+    /// compaction, and a sub-agent file beside some sessions.
+    RealShaped,
+}
+
+/// Writes one session of `shape` into the project folder `project`
+/// (`<session>.jsonl`, and for some real-shaped sessions
+/// `<session>/subagents/agent-<id>.jsonl`); returns the bytes written.
+pub fn write_claude_shape(
+    project: &std::path::Path,
+    session_id: &str,
+    shape: ClaudeShape,
+    seed: u64,
+    start_ms: i64,
+) -> io::Result<u64> {
+    let mut rng = fastrand::Rng::with_seed(seed ^ 0x5eed_0f_5a9e);
+    let file = std::fs::File::create(project.join(format!("{session_id}.jsonl")))?;
+    let mut w = io::BufWriter::new(file);
+    let mut bytes = match shape {
+        ClaudeShape::ShortLines => short_session(&mut w, session_id, &mut rng, start_ms)?,
+        ClaudeShape::RealShaped => real_session(&mut w, session_id, &mut rng, start_ms, None)?,
+    };
+    w.flush()?;
+    if shape == ClaudeShape::RealShaped && seed % 3 == 0 {
+        let dir = project.join(session_id).join("subagents");
+        std::fs::create_dir_all(&dir)?;
+        let agent = format!("a{:07x}", seed & 0xfff_ffff);
+        let file = std::fs::File::create(dir.join(format!("agent-{agent}.jsonl")))?;
+        let mut w = io::BufWriter::new(file);
+        bytes += real_session(
+            &mut w,
+            session_id,
+            &mut rng,
+            start_ms + 600_000,
+            Some(&agent),
+        )?;
+        w.flush()?;
+    }
+    Ok(bytes)
+}
+
+struct Lines<'w, W: Write> {
+    w: &'w mut W,
+    bytes: u64,
+}
+
+impl<W: Write> Lines<'_, W> {
+    fn put(&mut self, v: &serde_json::Value) -> io::Result<()> {
+        let mut text = serde_json::to_vec(v).map_err(io::Error::other)?;
+        text.push(b'\n');
+        self.bytes += text.len() as u64;
+        self.w.write_all(&text)
+    }
+}
+
+fn tool_input(rng: &mut fastrand::Rng, i: usize) -> (&'static str, serde_json::Value) {
+    let path = format!("{WORKSPACE}/{}", READ_FILES[rng.usize(0..READ_FILES.len())]);
+    match i % 5 {
+        0 | 1 => ("Read", json!({"file_path": path})),
+        2 => (
+            "Bash",
+            json!({"command": COMMANDS[rng.usize(0..COMMANDS.len())], "description": "Run the checks"}),
+        ),
+        3 => (
+            "Edit",
+            json!({"file_path": path, "old_string": "return None", "new_string": "return {}"}),
+        ),
+        _ => (
+            "Grep",
+            json!({"pattern": "def ", "path": WORKSPACE, "output_mode": "files_with_matches"}),
+        ),
+    }
+}
+
+fn short_session(
+    w: &mut impl Write,
+    sid: &str,
+    rng: &mut fastrand::Rng,
+    start_ms: i64,
+) -> io::Result<u64> {
+    let mut out = Lines { w, bytes: 0 };
+    let mut t = start_ms;
+    for i in 0..500 {
+        t += 2_000 + rng.i64(0..8_000);
+        let (name, mut input) = tool_input(rng, i);
+        if let Some(o) = input.as_object_mut() {
+            o.remove("description");
+            o.remove("output_mode");
+        }
+        let tid = format!("toolu_{i:05}");
+        out.put(
+            &json!({"parentUuid": format!("{i}-r"), "isSidechain": false, "userType": "external",
+            "cwd": WORKSPACE, "sessionId": sid, "version": "2.1.27",
+            "message": {"model": "claude-sonnet-4-5", "id": format!("msg_{i:05}"),
+                "type": "message", "role": "assistant",
+                "content": [{"type": "tool_use", "id": tid, "name": name, "input": input}],
+                "stop_reason": "tool_use",
+                "usage": {"input_tokens": 6, "cache_read_input_tokens": 30_000 + i * 40,
+                    "output_tokens": 60 + rng.u64(0..200)}},
+            "requestId": format!("req_{i:05}"), "type": "assistant", "uuid": format!("{i}-a"),
+            "timestamp": ts(t)}),
+        )?;
+        let result_len = 20 + rng.usize(0..120);
+        out.put(
+            &json!({"parentUuid": format!("{i}-a"), "isSidechain": false, "userType": "external",
+            "cwd": WORKSPACE, "sessionId": sid, "version": "2.1.27", "type": "user",
+            "message": {"role": "user", "content": [{"tool_use_id": tid, "type": "tool_result",
+                "content": filler(rng, result_len)}]},
+            "uuid": format!("{i}-r"), "timestamp": ts(t + 400),
+            "toolUseResult": {"stdout": "", "stderr": "", "interrupted": false}}),
+        )?;
+    }
+    Ok(out.bytes)
+}
+
+fn real_session(
+    w: &mut impl Write,
+    sid: &str,
+    rng: &mut fastrand::Rng,
+    start_ms: i64,
+    agent: Option<&str>,
+) -> io::Result<u64> {
+    let mut out = Lines { w, bytes: 0 };
+    let sidechain = agent.is_some();
+    let envelope = |kind: &str, uuid: String, t: i64| {
+        let mut v = json!({"parentUuid": null, "isSidechain": sidechain, "userType": "external",
+            "cwd": WORKSPACE, "sessionId": sid, "version": "2.1.7", "gitBranch": "main",
+            "type": kind, "uuid": uuid, "timestamp": ts(t)});
+        if let Some(a) = agent {
+            v["agentId"] = json!(a);
+        }
+        v
+    };
+    let mut t = start_ms;
+    if !sidechain {
+        out.put(&json!({"type": "file-history-snapshot", "messageId": format!("{sid}-s0"),
+            "snapshot": {"messageId": format!("{sid}-s0"), "trackedFileBackups": {}, "timestamp": ts(t)},
+            "isSnapshotUpdate": false}))?;
+    }
+    let mut prompt = envelope("user", format!("{sid}-p"), t);
+    prompt["message"] =
+        json!({"role": "user", "content": "Refactor the rate limiter and keep the tests green"});
+    out.put(&prompt)?;
+    let messages = if sidechain {
+        20
+    } else {
+        220 + rng.usize(0..80)
+    };
+    let mut context = 20_000u64;
+    for m in 0..messages {
+        t += 3_000 + rng.i64(0..30_000);
+        let mid = format!("msg_{sid:.8}{m:04}");
+        let req = format!("req_{sid:.8}{m:04}");
+        let mut blocks: Vec<serde_json::Value> = Vec::new();
+        if rng.u32(0..3) == 0 {
+            let len = 300 + rng.usize(0..1700);
+            blocks.push(json!({"type": "thinking", "thinking": filler(rng, len),
+                "signature": "[sig]"}));
+        }
+        if rng.u32(0..2) == 0 {
+            let len = 80 + rng.usize(0..700);
+            blocks.push(json!({"type": "text", "text": filler(rng, len)}));
+        }
+        let tools = 1 + rng.usize(0..3);
+        let mut calls = Vec::new();
+        for k in 0..tools {
+            let (name, input) = tool_input(rng, m * 3 + k);
+            let tid = format!("toolu_{sid:.8}{m:04}{k}");
+            calls.push((tid.clone(), name));
+            blocks.push(json!({"type": "tool_use", "id": tid, "name": name, "input": input}));
+        }
+        let total_out = 50 + rng.u64(0..1500);
+        context += rng.u64(0..3000);
+        let n = blocks.len();
+        for (b, block) in blocks.into_iter().enumerate() {
+            // Older versions: a partial, growing output_tokens per line.
+            let out_tokens = if b + 1 == n { total_out } else { 3 + b as u64 };
+            let mut line = envelope("assistant", format!("{mid}-{b}"), t + b as i64 * 300);
+            line["message"] = json!({"model": "claude-opus-4-5-20251101", "id": mid, "type": "message",
+                "role": "assistant", "content": [block], "stop_reason": null, "stop_sequence": null,
+                "usage": {"input_tokens": 9, "cache_creation_input_tokens": 1200,
+                    "cache_read_input_tokens": context, "output_tokens": out_tokens,
+                    "cache_creation": {"ephemeral_5m_input_tokens": 1200, "ephemeral_1h_input_tokens": 0},
+                    "service_tier": "standard"}});
+            line["requestId"] = json!(req);
+            out.put(&line)?;
+        }
+        for (k, (tid, name)) in calls.into_iter().enumerate() {
+            for h in 0..2 {
+                let mut p = envelope("progress", format!("{mid}-h{k}{h}"), t + 1_000);
+                p["data"] = json!({"type": "hook_progress", "hookEvent": "PostToolUse",
+                    "hookName": format!("PostToolUse:{name}"), "command": "~/.claude/hooks/log.sh"});
+                p["parentToolUseID"] = json!(tid);
+                p["toolUseID"] = json!(tid);
+                out.put(&p)?;
+            }
+            // Long results: most a few KB, some tens, a few hundreds.
+            let len = match rng.u32(0..100) {
+                0..=2 => 100_000 + rng.usize(0..150_000),
+                3..=19 => 10_000 + rng.usize(0..30_000),
+                _ => 300 + rng.usize(0..4_000),
+            };
+            let mut r = envelope("user", format!("{mid}-r{k}"), t + 1_500);
+            r["message"] = json!({"role": "user", "content": [{"tool_use_id": tid, "type": "tool_result",
+                "content": filler(rng, len)}]});
+            r["toolUseResult"] = json!({"type": "text", "file": {"filePath": format!("{WORKSPACE}/src/x.py"),
+                "numLines": len / 40, "startLine": 1, "totalLines": len / 40}});
+            out.put(&r)?;
+        }
+        if !sidechain && m % 25 == 24 {
+            out.put(&json!({"type": "file-history-snapshot", "messageId": format!("{mid}-s"),
+                "snapshot": {"messageId": format!("{mid}-s"), "trackedFileBackups": {
+                    "src/net/rate_limiter.py": {"backupFileName": "abc@v2", "version": 2, "backupTime": ts(t)}},
+                    "timestamp": ts(t)}, "isSnapshotUpdate": true}))?;
+        }
+        if !sidechain && m == messages / 2 {
+            let mut cb = envelope("system", format!("{mid}-cb"), t + 2_000);
+            cb["subtype"] = json!("compact_boundary");
+            cb["content"] = json!("Conversation compacted");
+            cb["compactMetadata"] = json!({"trigger": "auto", "preTokens": context});
+            out.put(&cb)?;
+            context = 20_000;
+        }
+    }
+    Ok(out.bytes)
+}
