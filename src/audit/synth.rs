@@ -351,7 +351,7 @@ pub fn write_claude_shape(
     seed: u64,
     start_ms: i64,
 ) -> io::Result<u64> {
-    let mut rng = fastrand::Rng::with_seed(seed ^ 0x5eed_0f_5a9e);
+    let mut rng = fastrand::Rng::with_seed(seed ^ 0x005e_ed0f_5a9e);
     let file = std::fs::File::create(project.join(format!("{session_id}.jsonl")))?;
     let mut w = io::BufWriter::new(file);
     let mut bytes = match shape {
