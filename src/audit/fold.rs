@@ -822,10 +822,14 @@ impl SessionAgg {
 /// Tool names network-egress takes as a web search (reaching a search
 /// engine whatever their arguments).
 pub fn is_web_search_tool(tool: &str) -> bool {
-    matches!(
-        tool.to_ascii_lowercase().as_str(),
-        "websearch" | "web_search" | "web_search_call" | "google_web_search"
-    )
+    [
+        "websearch",
+        "web_search",
+        "web_search_call",
+        "google_web_search",
+    ]
+    .iter()
+    .any(|t| tool.eq_ignore_ascii_case(t))
 }
 
 pub fn keep(ev: &Event, policy: &AuditPolicy) -> bool {

@@ -21,7 +21,7 @@ use crate::audit::fold::{Workspace, WorkspaceFrom};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::Hasher;
 use std::sync::Arc;
 
 #[derive(Deserialize)]
@@ -103,11 +103,30 @@ struct Input<'a> {
 }
 
 /// A set of keys in about 8 bytes a key (each value besides): recent keys
-/// in a hash map, older ones in a sorted vector.
+/// in a hash map, older ones in a sorted vector. The keys are hashes with
+/// a per-run random key (see `key_of`): the map uses them as they are.
 #[derive(Default)]
 pub(crate) struct KeyMap<V: Copy> {
-    recent: HashMap<u64, V>,
+    recent: HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>,
     old: Vec<(u64, V)>,
+}
+
+/// The hasher of keys that are hashes already.
+#[derive(Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 impl<V: Copy> KeyMap<V> {
@@ -189,13 +208,17 @@ const UNREADABLE_INPUT: &str = "`tool_use` blocks whose `input` is not a JSON ob
 const UNREADABLE_FIELD: &str = "`tool_use` blocks whose path, command or URL is not a string: \
                                 counted without it";
 
-/// The key of a message or tool call: a fixed hash (the parts of one file
-/// and a second read must agree).
-fn key_of(parts: &[Option<&str>]) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
-    parts.hash(&mut h);
+/// The key of a message or tool call: a hash the parts of one file and a
+/// second read agree on, with a random key per run (an agent cannot craft
+/// two ids that collide, and hide a call behind another).
+pub(crate) fn key_of(parts: &[Option<&str>]) -> u64 {
+    use std::hash::BuildHasher;
+    static KEYS: std::sync::OnceLock<std::hash::RandomState> = std::sync::OnceLock::new();
+    let hash = KEYS
+        .get_or_init(std::hash::RandomState::new)
+        .hash_one(parts);
     // 0 is "no key".
-    h.finish().max(1)
+    hash.max(1)
 }
 
 /// `name` spelled as Claude Code names project folders: every character

@@ -159,10 +159,7 @@ const UNREADABLE_ARGUMENTS: &str = "`function_call` lines whose `arguments` are 
                                    its name), its command or path unknown";
 
 fn call_key(id: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::hash::DefaultHasher::new();
-    ("call", id).hash(&mut h);
-    h.finish().max(1)
+    super::claude::key_of(&[Some("call"), Some(id)])
 }
 
 impl CodexParser {

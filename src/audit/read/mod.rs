@@ -1366,28 +1366,35 @@ impl Parser {
     /// in assistant lines, which are never skipped), and for Codex the
     /// payload's after a slash.
     fn skipped_kind(&self, line: &[u8], out: &mut String) {
-        fn value_after<'a>(line: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
-            let at = memchr::memmem::find(line, key)? + key.len();
+        static TYPE: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+            std::sync::OnceLock::new();
+        static PAYLOAD_TYPE: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+            std::sync::OnceLock::new();
+        fn value_after<'a>(line: &'a [u8], key: &memchr::memmem::Finder<'_>) -> Option<&'a [u8]> {
+            let at = key.find(line)? + key.needle().len();
             let rest = &line[at..];
             let end = memchr::memchr(b'"', rest)?;
             Some(&rest[..end])
         }
+        let type_key = TYPE.get_or_init(|| memchr::memmem::Finder::new(b"\"type\":\""));
         out.clear();
         fn text(b: &[u8]) -> std::borrow::Cow<'_, str> {
             String::from_utf8_lossy(b)
         }
         match self {
             Parser::Codex(_) => {
-                if let Some(kind) = value_after(line, b"\"type\":\"") {
+                if let Some(kind) = value_after(line, type_key) {
                     out.push_str(&text(kind));
                 }
-                if let Some(kind) = value_after(line, b"\"payload\":{\"type\":\"") {
+                let payload_key = PAYLOAD_TYPE
+                    .get_or_init(|| memchr::memmem::Finder::new(b"\"payload\":{\"type\":\""));
+                if let Some(kind) = value_after(line, payload_key) {
                     out.push('/');
                     out.push_str(&text(kind));
                 }
             }
             _ => {
-                if let Some(kind) = value_after(line, b"\"type\":\"") {
+                if let Some(kind) = value_after(line, type_key) {
                     out.push_str(&text(kind));
                 }
             }
