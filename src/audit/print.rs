@@ -110,7 +110,7 @@ fn session_block(out: &mut dyn Write, s: &SessionSummary) -> io::Result<()> {
         writeln!(out, "  {start} → {end}  ({})", duration(s.duration_secs))?;
     }
     if let (Some(ws), Some(from)) = (&s.workspace, &s.workspace_from) {
-        writeln!(out, "  workspace: {ws} ({from})")?;
+        writeln!(out, "  workspace: {} ({from})", one_line(ws))?;
     }
     writeln!(
         out,
@@ -251,8 +251,8 @@ pub fn write_human(report: &dyn AuditOutput, out: &mut dyn Write) -> io::Result<
             writeln!(
                 out,
                 "note: {}: {} ({}, the first at line {})",
-                file.file,
-                note.message,
+                one_line(&file.file),
+                one_line(&note.message),
                 plural(note.count as usize, "line"),
                 note.first_line
             )?;
