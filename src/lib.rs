@@ -11,6 +11,7 @@ pub mod audit;
 pub mod change;
 pub mod cli;
 pub mod config;
+pub mod deps;
 pub mod engine;
 pub mod error;
 pub mod finding;
