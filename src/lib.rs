@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod audit;
+pub mod block_file;
 pub mod change;
 pub mod cli;
 pub mod config;
