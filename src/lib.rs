@@ -9,6 +9,7 @@
 pub mod app;
 pub mod audit;
 pub mod block_file;
+pub mod blocks;
 pub mod change;
 pub mod cli;
 pub mod config;

@@ -1,13 +1,17 @@
 //! The one list of built-in rules. Adding a rule adds one line here.
 
+use crate::rule::blocks::BlockRule;
 use crate::rule::{AstRule, ChangeRule, RuleMeta, TelemetryRule};
-use crate::rules::{changeset, python, telemetry};
+use crate::rules::{blocks, changeset, python, telemetry};
 
 /// A registered rule, by the stage that runs it.
 pub enum Registered {
     Ast(&'static dyn AstRule),
     Change(&'static dyn ChangeRule),
     Telemetry(&'static dyn TelemetryRule),
+    /// Block files (`agentlint blocks`): their own stage, since they read
+    /// the repository a block cites rather than a change or telemetry.
+    Blocks(&'static dyn BlockRule),
 }
 
 impl Registered {
@@ -16,6 +20,7 @@ impl Registered {
             Registered::Ast(rule) => rule.meta(),
             Registered::Change(rule) => rule.meta(),
             Registered::Telemetry(rule) => rule.meta(),
+            Registered::Blocks(rule) => rule.meta(),
         }
     }
 }
@@ -45,6 +50,12 @@ static RULES: &[Registered] = &[
     Registered::Telemetry(&telemetry::pacing_degradation::PacingDegradation),
     Registered::Telemetry(&telemetry::priority_drift::PriorityDrift),
     Registered::Telemetry(&telemetry::file_proximity_batching::FileProximityBatching),
+    Registered::Blocks(&blocks::block_uncited::BlockUncited),
+    Registered::Blocks(&blocks::block_phantom_file::BlockPhantomFile),
+    Registered::Blocks(&blocks::block_misquoted::BlockMisquoted),
+    Registered::Blocks(&blocks::block_phantom_dependency::BlockPhantomDependency),
+    Registered::Blocks(&blocks::block_unknown_task::BlockUnknownTask),
+    Registered::Blocks(&blocks::block_report_missing::BlockReportMissing),
 ];
 
 pub fn all() -> &'static [Registered] {

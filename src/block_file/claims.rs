@@ -63,14 +63,23 @@ pub struct AbsenceClaim {
 }
 
 const SOURCE_EXTENSIONS: &[&str] = &[
-    "py", "pyi", "pyx", "ipynb", "txt", "md", "rst", "toml", "yaml", "yml", "json", "jsonl", "cfg", "ini",
-    "conf", "lock", "ts", "tsx", "js", "jsx", "mjs", "cjs", "rs", "go", "java", "kt", "c", "h", "cc",
-    "cpp", "hpp", "cs", "rb", "php", "swift", "sh", "bash", "zsh", "sql", "html", "css", "scss", "vue",
-    "svelte", "xml", "proto", "graphql", "tf", "env", "csv", "mk", "gradle", "scala", "lua", "r", "pl",
+    "py", "pyi", "pyx", "ipynb", "txt", "md", "rst", "toml", "yaml", "yml", "json", "jsonl", "cfg",
+    "ini", "conf", "lock", "ts", "tsx", "js", "jsx", "mjs", "cjs", "rs", "go", "java", "kt", "c",
+    "h", "cc", "cpp", "hpp", "cs", "rb", "php", "swift", "sh", "bash", "zsh", "sql", "html", "css",
+    "scss", "vue", "svelte", "xml", "proto", "graphql", "tf", "env", "csv", "mk", "gradle",
+    "scala", "lua", "r", "pl",
 ];
 
 /// Names of files without an extension that are still cited as files.
-const BARE_FILES: &[&str] = &["Makefile", "Dockerfile", "Pipfile", "Procfile", "Justfile", "Gemfile", "Rakefile"];
+const BARE_FILES: &[&str] = &[
+    "Makefile",
+    "Dockerfile",
+    "Pipfile",
+    "Procfile",
+    "Justfile",
+    "Gemfile",
+    "Rakefile",
+];
 
 fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pattern).expect("a built-in pattern is a valid regex"))
@@ -90,7 +99,10 @@ fn citation_patterns() -> [&'static Regex; 5] {
             r"https?://[^\s)>\]]*?/blob/[^/\s]+/(?P<path>[^\s#)>\]]+)#L(?P<a>\d+)(?:-L(?P<b>\d+))?",
         ),
         regex(&FRAGMENT, &format!(r"{PATH}#L(?P<a>\d+)(?:-L?(?P<b>\d+))?")),
-        regex(&COLON, &format!(r"{PATH}:(?P<a>\d+)(?:[-–](?P<b>\d+))?(?::\d+)?")),
+        regex(
+            &COLON,
+            &format!(r"{PATH}:(?P<a>\d+)(?:[-–](?P<b>\d+))?(?::\d+)?"),
+        ),
         regex(
             &LINE_AFTER,
             &format!(
@@ -99,7 +111,9 @@ fn citation_patterns() -> [&'static Regex; 5] {
         ),
         regex(
             &LINE_BEFORE,
-            &format!(r"(?i)\blines?\s+(?P<a>\d+)(?:\s*(?:-|–|to|through)\s*(?P<b>\d+))?\s+(?:of|in)\s+['\x22]?{PATH}"),
+            &format!(
+                r"(?i)\blines?\s+(?P<a>\d+)(?:\s*(?:-|–|to|through)\s*(?P<b>\d+))?\s+(?:of|in)\s+['\x22]?{PATH}"
+            ),
         ),
     ]
 }
@@ -119,7 +133,11 @@ pub fn looks_like_path(path: &str) -> bool {
             let alpha = ext.as_bytes()[0].is_ascii_alphabetic();
             (known || (path.contains('/') && alpha)) && (!stem.is_empty() || name.starts_with('.'))
         }
-        _ => path.contains('/') && !path.ends_with('/') && path.trim_start_matches(['.', '/', '~']).contains('/'),
+        _ => {
+            path.contains('/')
+                && !path.ends_with('/')
+                && path.trim_start_matches(['.', '/', '~']).contains('/')
+        }
     }
 }
 
@@ -137,26 +155,39 @@ pub fn citations(line: &str, base: usize) -> Vec<Citation> {
     let mut found: Vec<Citation> = Vec::new();
     for (index, pattern) in citation_patterns().iter().enumerate() {
         for caps in pattern.captures_iter(&text) {
-            let (Some(whole), Some(path), Some(a)) = (caps.get(0), caps.name("path"), caps.name("a")) else {
+            let (Some(whole), Some(path), Some(a)) =
+                (caps.get(0), caps.name("path"), caps.name("a"))
+            else {
                 continue;
             };
             // A URL's host and port (`http://host.py:8000`) are not a file.
             if index > 0 && text[..path.start()].ends_with("//") {
                 continue;
             }
-            if index > 0 && text[..path.start()].rsplit(char::is_whitespace).next().is_some_and(|w| w.contains("://")) {
+            if index > 0
+                && text[..path.start()]
+                    .rsplit(char::is_whitespace)
+                    .next()
+                    .is_some_and(|w| w.contains("://"))
+            {
                 continue;
             }
             let path_text = path.as_str().trim_end_matches(['.', ',']);
             if !looks_like_path(path_text) {
                 continue;
             }
-            let (Ok(first), last) = (a.as_str().parse::<u32>(), caps.name("b").and_then(|b| b.as_str().parse::<u32>().ok())) else {
+            let (Ok(first), last) = (
+                a.as_str().parse::<u32>(),
+                caps.name("b").and_then(|b| b.as_str().parse::<u32>().ok()),
+            ) else {
                 continue;
             };
             let last = last.unwrap_or(first).max(first);
             let span = base + whole.start()..base + whole.end();
-            if found.iter().any(|c| c.span.start < span.end && span.start < c.span.end) {
+            if found
+                .iter()
+                .any(|c| c.span.start < span.end && span.start < c.span.end)
+            {
                 continue;
             }
             found.push(Citation {
@@ -174,9 +205,36 @@ pub fn citations(line: &str, base: usize) -> Vec<Citation> {
 /// after a citation (`` a.py:3: `x = 1` ``, "a.py line 3 reads `x = 1`") or
 /// right before one ("`x = 1` at a.py:3"). Returns (content span in the
 /// file, text, index into `cited`).
-pub fn inline_quotes(line: &str, base: usize, cited: &[(usize, Range<usize>)]) -> Vec<(Range<usize>, String, usize)> {
-    const AFTER: &[&str] = &["", ":", "-", "—", "–", "=", "reads", "says", "contains", "shows", "has", "is", "defines", "declares", "reads:", "says:", "contains:", "shows:", "has:", "is:"];
-    const BEFORE: &[&str] = &["at", "in", "on", "from", "(", "(at", "(in", "at line", "on line"];
+pub fn inline_quotes(
+    line: &str,
+    base: usize,
+    cited: &[(usize, Range<usize>)],
+) -> Vec<(Range<usize>, String, usize)> {
+    const AFTER: &[&str] = &[
+        "",
+        ":",
+        "-",
+        "—",
+        "–",
+        "=",
+        "reads",
+        "says",
+        "contains",
+        "shows",
+        "has",
+        "is",
+        "defines",
+        "declares",
+        "reads:",
+        "says:",
+        "contains:",
+        "shows:",
+        "has:",
+        "is:",
+    ];
+    const BEFORE: &[&str] = &[
+        "at", "in", "on", "from", "(", "(at", "(in", "at line", "on line",
+    ];
     let spans = code_spans(line);
     let mut out = Vec::new();
     for (index, citation) in cited {
@@ -185,10 +243,16 @@ pub fn inline_quotes(line: &str, base: usize, cited: &[(usize, Range<usize>)]) -
         // The span holding the citation itself (`` `a.py:3` ``) is not a quote.
         let holder = spans.iter().position(|s| s.start <= start && end <= s.end);
         let after_citation = holder.map_or(end, |h| spans[h].end);
-        if let Some(next) = spans.iter().position(|s| s.start > after_citation && Some(s.start) != holder.map(|h| spans[h].start)) {
+        if let Some(next) = spans.iter().position(|s| {
+            s.start > after_citation && Some(s.start) != holder.map(|h| spans[h].start)
+        }) {
             let between = between_words(&line[after_citation..spans[next].start]);
             if AFTER.contains(&between.as_str()) && is_quote_text(&line[spans[next].clone()]) {
-                out.push((base + spans[next].start..base + spans[next].end, line[spans[next].clone()].to_string(), *index));
+                out.push((
+                    base + spans[next].start..base + spans[next].end,
+                    line[spans[next].clone()].to_string(),
+                    *index,
+                ));
                 continue;
             }
         }
@@ -196,7 +260,11 @@ pub fn inline_quotes(line: &str, base: usize, cited: &[(usize, Range<usize>)]) -
         if let Some(prev) = spans.iter().rposition(|s| s.end < before_citation) {
             let between = between_words(&line[spans[prev].end..before_citation]);
             if BEFORE.contains(&between.as_str()) && is_quote_text(&line[spans[prev].clone()]) {
-                out.push((base + spans[prev].start..base + spans[prev].end, line[spans[prev].clone()].to_string(), *index));
+                out.push((
+                    base + spans[prev].start..base + spans[prev].end,
+                    line[spans[prev].clone()].to_string(),
+                    *index,
+                ));
             }
         }
     }
@@ -218,7 +286,9 @@ fn between_words(text: &str) -> String {
 /// A code span that can be a quote: not a path or citation itself.
 fn is_quote_text(text: &str) -> bool {
     let t = text.trim();
-    !t.is_empty() && !(looks_like_path(t) && !t.contains(char::is_whitespace)) && citations(t, 0).is_empty()
+    !t.is_empty()
+        && !(looks_like_path(t) && !t.contains(char::is_whitespace))
+        && citations(t, 0).is_empty()
 }
 
 /// Removes line-number prefixes an agent copied from a file viewer
@@ -226,7 +296,10 @@ fn is_quote_text(text: &str) -> bool {
 pub fn strip_line_numbers(lines: Vec<String>) -> Vec<String> {
     static PREFIX: OnceLock<Regex> = OnceLock::new();
     let prefix = regex(&PREFIX, r"^\s*\d+(?:→|\t|:\s|\s*\|\s?)");
-    let numbered = lines.iter().filter(|l| !l.trim().is_empty()).all(|l| prefix.is_match(l))
+    let numbered = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .all(|l| prefix.is_match(l))
         && lines.iter().any(|l| !l.trim().is_empty());
     if !numbered {
         return lines;
@@ -243,11 +316,69 @@ const VER: &str = r"v?\d+(?:\.\d+)+(?:[a-z]+\d*)?(?:\.(?:post|dev)\d+)?";
 
 /// Words that fill a package's place in a sentence without being one.
 const NOT_PACKAGES: &[&str] = &[
-    "a", "an", "the", "it", "this", "that", "which", "what", "version", "versions", "release", "api", "task",
-    "line", "lines", "file", "files", "at", "least", "most", "than", "and", "or", "to", "of", "with", "is",
-    "are", "be", "also", "both", "each", "package", "library", "module", "dependency", "dependencies",
-    "upgrade", "update", "code", "test", "tests", "change", "fix", "node", "rust", "go", "java", "step",
-    "phase", "v", "we", "i", "you", "they", "one", "two", "any", "all", "version-", "same", "newer", "older",
+    "a",
+    "an",
+    "the",
+    "it",
+    "this",
+    "that",
+    "which",
+    "what",
+    "version",
+    "versions",
+    "release",
+    "api",
+    "task",
+    "line",
+    "lines",
+    "file",
+    "files",
+    "at",
+    "least",
+    "most",
+    "than",
+    "and",
+    "or",
+    "to",
+    "of",
+    "with",
+    "is",
+    "are",
+    "be",
+    "also",
+    "both",
+    "each",
+    "package",
+    "library",
+    "module",
+    "dependency",
+    "dependencies",
+    "upgrade",
+    "update",
+    "code",
+    "test",
+    "tests",
+    "change",
+    "fix",
+    "node",
+    "rust",
+    "go",
+    "java",
+    "step",
+    "phase",
+    "v",
+    "we",
+    "i",
+    "you",
+    "they",
+    "one",
+    "two",
+    "any",
+    "all",
+    "version-",
+    "same",
+    "newer",
+    "older",
 ];
 
 fn dependency_patterns() -> [&'static Regex; 3] {
@@ -285,14 +416,33 @@ fn is_package_name(name: &str, task_ids: &dyn Fn(&str) -> bool) -> bool {
 }
 
 /// The dependency claims of one prose line.
-pub fn dependency_claims(line: &str, base: usize, task_ids: &dyn Fn(&str) -> bool) -> Vec<DependencyClaim> {
+pub fn dependency_claims(
+    line: &str,
+    base: usize,
+    task_ids: &dyn Fn(&str) -> bool,
+) -> Vec<DependencyClaim> {
     let text = masked(line);
     let spans = code_spans(line);
-    let in_code = |range: &Range<usize>| spans.iter().any(|s| s.start <= range.start && range.end <= s.end);
+    let in_code = |range: &Range<usize>| {
+        spans
+            .iter()
+            .any(|s| s.start <= range.start && range.end <= s.end)
+    };
     let mut out: Vec<DependencyClaim> = Vec::new();
     let version_of = |s: Option<regex::Match<'_>>, v: Option<regex::Match<'_>>| match (s, v) {
-        (Some(s), _) => VersionClaim::Specifier(s.as_str().split_whitespace().collect::<String>()),
-        (None, Some(v)) => VersionClaim::Version(v.as_str().trim_start_matches(['v', 'V']).to_string()),
+        (Some(s), _) => VersionClaim::Specifier(
+            s.as_str()
+                .split_whitespace()
+                .collect::<String>()
+                .trim_end_matches(['.', ','])
+                .to_string(),
+        ),
+        (None, Some(v)) => VersionClaim::Version(
+            v.as_str()
+                .trim_start_matches(['v', 'V'])
+                .trim_end_matches('.')
+                .to_string(),
+        ),
         _ => VersionClaim::None,
     };
     let [requires, conflict, between] = dependency_patterns();
@@ -304,7 +454,8 @@ pub fn dependency_claims(line: &str, base: usize, task_ids: &dyn Fn(&str) -> boo
             continue;
         }
         let required_by = caps.name("by").filter(|by| {
-            is_package_name(by.as_str(), task_ids) && (caps.name("byv").is_some() || in_code(&by.range()))
+            is_package_name(by.as_str(), task_ids)
+                && (caps.name("byv").is_some() || in_code(&by.range()))
         });
         let start = required_by.map_or(name.start(), |b| b.start());
         let _ = whole;
@@ -329,7 +480,9 @@ pub fn dependency_claims(line: &str, base: usize, task_ids: &dyn Fn(&str) -> boo
                     continue;
                 }
                 let span = base + whole.start()..base + whole.end();
-                if out.iter().any(|c| c.package == name.as_str() && c.span.start < span.end && span.start < c.span.end) {
+                if out.iter().any(|c| {
+                    c.package == name.as_str() && c.span.start < span.end && span.start < c.span.end
+                }) {
                     continue;
                 }
                 out.push(DependencyClaim {
@@ -344,8 +497,14 @@ pub fn dependency_claims(line: &str, base: usize, task_ids: &dyn Fn(&str) -> boo
     // `urllib3<2` as code on a line about versions.
     static WORDS: OnceLock<Regex> = OnceLock::new();
     static REQUIREMENT: OnceLock<Regex> = OnceLock::new();
-    let words = regex(&WORDS, r"(?i)requir|conflict|incompatib|\bpin|version|upgrad|downgrad|install|depend");
-    let requirement = regex(&REQUIREMENT, &format!(r"^\s*(?P<n>{NAME})\s*(?P<s>{SPEC})\s*$"));
+    let words = regex(
+        &WORDS,
+        r"(?i)requir|conflict|incompatib|\bpin|version|upgrad|downgrad|install|depend",
+    );
+    let requirement = regex(
+        &REQUIREMENT,
+        &format!(r"^\s*(?P<n>{NAME})\s*(?P<s>{SPEC})\s*$"),
+    );
     if words.is_match(line) {
         for span in &spans {
             let Some(caps) = requirement.captures(&line[span.clone()]) else {
@@ -355,7 +514,11 @@ pub fn dependency_claims(line: &str, base: usize, task_ids: &dyn Fn(&str) -> boo
                 continue;
             };
             let at = base + span.start..base + span.end;
-            if !is_package_name(name.as_str(), task_ids) || out.iter().any(|c| c.span.start < at.end && at.start < c.span.end) {
+            if !is_package_name(name.as_str(), task_ids)
+                || out
+                    .iter()
+                    .any(|c| c.span.start < at.end && at.start < c.span.end)
+            {
                 continue;
             }
             out.push(DependencyClaim {
@@ -381,7 +544,10 @@ pub fn absence_claims(line: &str, base: usize) -> Vec<AbsenceClaim> {
         &AFTER,
         r"(?i)\b(?:does\s+not|doesn't|do\s+not|don't|did\s+not)\s+exist|\b(?:is|are)\s+(?:both\s+|all\s+)?(?:missing|absent|gone)\b|\b(?:was|were|is|are)\s+not\s+found\b|\bno\s+longer\s+exists?\b",
     );
-    let before = regex(&BEFORE, r"(?i)\b(?:missing\s+file|no\s+such\s+file|there\s+is\s+no\s+file|there\s+is\s+no)\s+");
+    let before = regex(
+        &BEFORE,
+        r"(?i)\b(?:missing\s+file|no\s+such\s+file|there\s+is\s+no\s+file|there\s+is\s+no)\s+",
+    );
     let token = regex(&TOKEN, &format!(r"[`'\x22]?{PATH}[`'\x22]?"));
     let mut out = Vec::new();
     let mut sentence_start = 0;
@@ -433,8 +599,8 @@ pub fn task_id_pattern() -> &'static Regex {
 }
 
 const NOT_TASK_PREFIXES: &[&str] = &[
-    "PEP", "UTF", "SHA", "ISO", "RFC", "CVE", "CWE", "GHSA", "TLS", "SSL", "HTTP", "UTC", "GMT", "ES", "X", "MD",
-    "AES", "RSA", "ECMA", "WCAG", "IPV", "BLAKE", "E", "W", "F", "BLE", "S", "B",
+    "PEP", "UTF", "SHA", "ISO", "RFC", "CVE", "CWE", "GHSA", "TLS", "SSL", "HTTP", "UTC", "GMT",
+    "ES", "X", "MD", "AES", "RSA", "ECMA", "WCAG", "IPV", "BLAKE", "E", "W", "F", "BLE", "S", "B",
 ];
 
 pub fn is_task_like(id: &str) -> bool {
@@ -455,20 +621,40 @@ mod tests {
 
     #[test]
     fn citation_forms() {
-        assert_eq!(cited("see `src/rate_limiter.py:42`"), vec![("src/rate_limiter.py".into(), (42, 42), "src/rate_limiter.py:42".into())]);
+        assert_eq!(
+            cited("see `src/rate_limiter.py:42`"),
+            vec![(
+                "src/rate_limiter.py".into(),
+                (42, 42),
+                "src/rate_limiter.py:42".into()
+            )]
+        );
         assert_eq!(cited("src/a.py:10-12: foo").remove(0).1, (10, 12));
         assert_eq!(cited("at src/a.py:10:5").remove(0).1, (10, 10));
         assert_eq!(cited("[a](src/a.py#L3-L9)").remove(0).1, (3, 9));
         assert_eq!(cited("`src/a.py`, line 7").remove(0).1, (7, 7));
         assert_eq!(cited("src/a.py (lines 7 to 9)").remove(0).1, (7, 9));
-        assert_eq!(cited("line 12 of `config/app.yaml`").remove(0).0, "config/app.yaml");
+        assert_eq!(
+            cited("line 12 of `config/app.yaml`").remove(0).0,
+            "config/app.yaml"
+        );
         assert_eq!(
             cited("https://github.com/o/r/blob/main/src/x.py#L5-L6").remove(0),
-            ("src/x.py".into(), (5, 6), "https://github.com/o/r/blob/main/src/x.py#L5-L6".into())
+            (
+                "src/x.py".into(),
+                (5, 6),
+                "https://github.com/o/r/blob/main/src/x.py#L5-L6".into()
+            )
         );
         assert_eq!(cited("README.md:3").remove(0).0, "README.md");
         // Hosts, ports, times and versions are not citations.
-        for line in ["http://localhost:8080/x", "connect to example.com:443", "at 10:30", "python3.11:3", "127.0.0.1:8000"] {
+        for line in [
+            "http://localhost:8080/x",
+            "connect to example.com:443",
+            "at 10:30",
+            "python3.11:3",
+            "127.0.0.1:8000",
+        ] {
             assert!(cited(line).is_empty(), "{line}: {:?}", cited(line));
         }
     }
@@ -477,8 +663,15 @@ mod tests {
     fn inline_quotes_attach_to_their_citation() {
         let line = "`src/a.py:3`: `x = compute()` but the task wants `reset_window()`";
         let c = citations(line, 0);
-        let cited: Vec<(usize, Range<usize>)> = c.iter().enumerate().map(|(i, c)| (i, c.span.clone())).collect();
-        let quotes: Vec<String> = inline_quotes(line, 0, &cited).into_iter().map(|q| q.1).collect();
+        let cited: Vec<(usize, Range<usize>)> = c
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (i, c.span.clone()))
+            .collect();
+        let quotes: Vec<String> = inline_quotes(line, 0, &cited)
+            .into_iter()
+            .map(|q| q.1)
+            .collect();
         assert_eq!(quotes, vec!["x = compute()"]);
         let line = "the call `self.reset()` at src/a.py:9 runs twice";
         let c = citations(line, 0);
@@ -486,14 +679,23 @@ mod tests {
         assert_eq!(inline_quotes(line, 0, &cited).remove(0).1, "self.reset()");
         let line = "src/a.py:9 calls `helper()`";
         let c = citations(line, 0);
-        assert!(inline_quotes(line, 0, &[(0, c[0].span.clone())]).is_empty(), "only presenting words make a quote");
+        assert!(
+            inline_quotes(line, 0, &[(0, c[0].span.clone())]).is_empty(),
+            "only presenting words make a quote"
+        );
     }
 
     #[test]
     fn viewer_line_numbers_are_removed() {
-        let lines = vec!["    41→    if x:".to_string(), "    42→        y()".to_string()];
+        let lines = vec![
+            "    41→    if x:".to_string(),
+            "    42→        y()".to_string(),
+        ];
         assert_eq!(strip_line_numbers(lines), vec!["    if x:", "        y()"]);
-        let plain = vec!["x = 1".to_string(), "42: not a prefix everywhere".to_string()];
+        let plain = vec![
+            "x = 1".to_string(),
+            "42: not a prefix everywhere".to_string(),
+        ];
         assert_eq!(strip_line_numbers(plain.clone()), plain);
     }
 
@@ -507,10 +709,17 @@ mod tests {
     #[test]
     fn dependency_claim_forms() {
         use VersionClaim::{Specifier, Version};
-        assert_eq!(claims("This requires urllib3>=2.0"), vec![("urllib3".into(), Specifier(">=2.0".into()), None)]);
+        assert_eq!(
+            claims("This requires urllib3>=2.0"),
+            vec![("urllib3".into(), Specifier(">=2.0".into()), None)]
+        );
         assert_eq!(
             claims("`botocore` 1.34.0 requires `urllib3<2.1`, which conflicts"),
-            vec![("urllib3".into(), Specifier("<2.1".into()), Some("botocore".into()))]
+            vec![(
+                "urllib3".into(),
+                Specifier("<2.1".into()),
+                Some("botocore".into())
+            )]
         );
         assert_eq!(
             claims("Upgrading requires httpx 0.28.1"),
@@ -526,19 +735,40 @@ mod tests {
         );
         assert_eq!(
             claims("a version conflict between numpy and pandas 2.2.0"),
-            vec![("numpy".into(), VersionClaim::None, None), ("pandas".into(), Version("2.2.0".into()), None)]
+            vec![
+                ("numpy".into(), VersionClaim::None, None),
+                ("pandas".into(), Version("2.2.0".into()), None)
+            ]
         );
-        assert_eq!(claims("pinning `requests==2.31.0` breaks the version check"), vec![("requests".into(), Specifier("==2.31.0".into()), None)]);
-        for line in ["requires a product decision", "TASK-007 requires TASK-003 2.0", "needs review by 10.30", "the task requires version 2.0", "x >= 2 in the loop"] {
+        assert_eq!(
+            claims("pinning `requests==2.31.0` breaks the version check"),
+            vec![("requests".into(), Specifier("==2.31.0".into()), None)]
+        );
+        for line in [
+            "requires a product decision",
+            "TASK-007 requires TASK-003 2.0",
+            "needs review by 10.30",
+            "the task requires version 2.0",
+            "x >= 2 in the loop",
+        ] {
             assert!(claims(line).is_empty(), "{line}: {:?}", claims(line));
         }
     }
 
     #[test]
     fn absence_claims_before_and_after() {
-        let got: Vec<String> = absence_claims("`reports/DONE.md` and `reports/STOP` are both absent. Also src/x.py:3 is fine", 0).into_iter().map(|c| c.path).collect();
+        let got: Vec<String> = absence_claims(
+            "`reports/DONE.md` and `reports/STOP` are both absent. Also src/x.py:3 is fine",
+            0,
+        )
+        .into_iter()
+        .map(|c| c.path)
+        .collect();
         assert_eq!(got, vec!["reports/DONE.md", "reports/STOP"]);
-        let got: Vec<String> = absence_claims("Blocked: missing file config/settings.yaml", 0).into_iter().map(|c| c.path).collect();
+        let got: Vec<String> = absence_claims("Blocked: missing file config/settings.yaml", 0)
+            .into_iter()
+            .map(|c| c.path)
+            .collect();
         assert_eq!(got, vec!["config/settings.yaml"]);
         assert!(absence_claims("the helper is missing a test", 0).is_empty());
     }

@@ -20,7 +20,10 @@ pub enum LineKind {
     Text,
     Blank,
     /// `#`..`######`: the level and the heading's text range.
-    Heading { level: u8, text: Range<usize> },
+    Heading {
+        level: u8,
+        text: Range<usize>,
+    },
     /// The opening line of a fenced block; its index in `Scan::fences`.
     FenceOpen(usize),
     /// A line inside a fenced block (or its closing line).
@@ -165,11 +168,12 @@ pub fn code_spans(line: &str) -> Vec<Range<usize>> {
             Some(end) => {
                 let content = &line[start..end];
                 // One space of padding on both sides is not content.
-                let (s, e) = if content.len() > 2 && content.starts_with(' ') && content.ends_with(' ') {
-                    (start + 1, end - 1)
-                } else {
-                    (start, end)
-                };
+                let (s, e) =
+                    if content.len() > 2 && content.starts_with(' ') && content.ends_with(' ') {
+                        (start + 1, end - 1)
+                    } else {
+                        (start, end)
+                    };
                 out.push(s..e);
                 i = end + run;
             }

@@ -41,7 +41,15 @@ pub fn is_block_file(path: &str) -> bool {
 
 /// Fenced blocks with these info strings are output or patches, never a
 /// quote of a file as it is.
-const NOT_QUOTES: &[&str] = &["diff", "patch", "console", "output", "log", "terminal", "shell-session"];
+const NOT_QUOTES: &[&str] = &[
+    "diff",
+    "patch",
+    "console",
+    "output",
+    "log",
+    "terminal",
+    "shell-session",
+];
 
 /// One block: what the agent says stopped one task.
 #[derive(Debug, Clone)]
@@ -89,7 +97,14 @@ impl BlockFile {
             Sections::Whole => {
                 let anchor = first_text_line(&scan).unwrap_or(0..0);
                 let mut block = empty_block(0..text.len(), anchor);
-                fill(&mut block, &text, &scan, 0..scan.lines.len(), &is_task, task_ids);
+                fill(
+                    &mut block,
+                    &text,
+                    &scan,
+                    0..scan.lines.len(),
+                    &is_task,
+                    task_ids,
+                );
                 blocks.push(block);
             }
             Sections::Headed(ranges) => {
@@ -98,7 +113,10 @@ impl BlockFile {
                 }
                 for lines in ranges {
                     let span = scan.lines[lines.start].span.start
-                        ..scan.lines.get(lines.end.saturating_sub(1)).map_or(text.len(), |l| l.span.end);
+                        ..scan
+                            .lines
+                            .get(lines.end.saturating_sub(1))
+                            .map_or(text.len(), |l| l.span.end);
                     let anchor = scan.lines[lines.start].span.clone();
                     let mut block = empty_block(span, anchor);
                     fill(&mut block, &text, &scan, lines, &is_task, task_ids);
@@ -164,10 +182,14 @@ fn sections(text: &str, scan: &Scan, is_task: &dyn Fn(&str) -> bool) -> Sections
     }
     let mut ranges = Vec::new();
     for (n, (start, level)) in task_headings.iter().enumerate() {
-        let next_task = task_headings.get(n + 1).map_or(scan.lines.len(), |(i, _)| *i);
+        let next_task = task_headings
+            .get(n + 1)
+            .map_or(scan.lines.len(), |(i, _)| *i);
         let end = scan.lines[start + 1..next_task]
             .iter()
-            .position(|l| matches!(l.kind, LineKind::Heading { level: other, .. } if other <= *level))
+            .position(
+                |l| matches!(l.kind, LineKind::Heading { level: other, .. } if other <= *level),
+            )
             .map_or(next_task, |offset| start + 1 + offset);
         ranges.push(*start..end);
     }
@@ -178,8 +200,10 @@ fn sections(text: &str, scan: &Scan, is_task: &dyn Fn(&str) -> bool) -> Sections
 fn says_empty(text: &str, scan: &Scan) -> bool {
     static EMPTY: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let empty = EMPTY.get_or_init(|| {
-        regex::Regex::new(r"(?i)\bno\s+(?:(?:currently\s+)?blocked\s+tasks?|blocks|blockers|blocking\s+issues)\b")
-            .expect("a valid regex")
+        regex::Regex::new(
+            r"(?i)\bno\s+(?:(?:currently\s+)?blocked\s+tasks?|blocks|blockers|blocking\s+issues)\b",
+        )
+        .expect("a valid regex")
     });
     let prose: Vec<&str> = scan
         .lines
@@ -191,7 +215,15 @@ fn says_empty(text: &str, scan: &Scan) -> bool {
         || prose
             .iter()
             .filter(|l| !l.trim_start().starts_with('#'))
-            .all(|l| matches!(l.trim().trim_matches(['*', '_', '.']).to_ascii_lowercase().as_str(), "none" | "n/a" | ""))
+            .all(|l| {
+                matches!(
+                    l.trim()
+                        .trim_matches(['*', '_', '.'])
+                        .to_ascii_lowercase()
+                        .as_str(),
+                    "none" | "n/a" | ""
+                )
+            })
 }
 
 fn first_text_line(scan: &Scan) -> Option<Range<usize>> {
@@ -202,7 +234,14 @@ fn first_text_line(scan: &Scan) -> Option<Range<usize>> {
 }
 
 /// Reads the claims of the lines `lines` into `block`.
-fn fill(block: &mut Block, text: &str, scan: &Scan, lines: Range<usize>, is_task: &dyn Fn(&str) -> bool, task_ids: &[String]) {
+fn fill(
+    block: &mut Block,
+    text: &str,
+    scan: &Scan,
+    lines: Range<usize>,
+    is_task: &dyn Fn(&str) -> bool,
+    task_ids: &[String],
+) {
     let mut task_line: Option<(String, Range<usize>)> = None;
     let mut first_mention: Option<(String, Range<usize>)> = None;
     let mut heading_task: Option<(String, Range<usize>)> = None;
@@ -226,11 +265,16 @@ fn fill(block: &mut Block, text: &str, scan: &Scan, lines: Range<usize>, is_task
                 continue;
             }
             let found = (m.as_str().to_string(), base + m.start()..base + m.end());
-            if matches!(line.kind, LineKind::Heading { .. }) && heading_task.is_none() && index == lines.start {
+            if matches!(line.kind, LineKind::Heading { .. })
+                && heading_task.is_none()
+                && index == lines.start
+            {
                 heading_task = Some(found.clone());
             }
             let lower = content.to_ascii_lowercase();
-            let labelled = lower.trim_start_matches(['-', '*', ' ', '#']).starts_with("task");
+            let labelled = lower
+                .trim_start_matches(['-', '*', ' ', '#'])
+                .starts_with("task");
             if labelled && task_line.is_none() {
                 task_line = Some(found.clone());
             }
@@ -243,7 +287,10 @@ fn fill(block: &mut Block, text: &str, scan: &Scan, lines: Range<usize>, is_task
         let first = block.citations.len();
         block.citations.extend(found);
         let indices: Vec<usize> = (first..block.citations.len()).collect();
-        let cited: Vec<(usize, Range<usize>)> = indices.iter().map(|&i| (i, block.citations[i].span.clone())).collect();
+        let cited: Vec<(usize, Range<usize>)> = indices
+            .iter()
+            .map(|&i| (i, block.citations[i].span.clone()))
+            .collect();
         for (span, quote, citation) in claims::inline_quotes(content, base, &cited) {
             block.quotes.push(Quote {
                 span,
@@ -256,7 +303,9 @@ fn fill(block: &mut Block, text: &str, scan: &Scan, lines: Range<usize>, is_task
         }
         // Dependency and absence claims.
         let manifest_task = |id: &str| task_ids.iter().any(|t| t == id) || claims::is_task_like(id);
-        block.dependencies.extend(claims::dependency_claims(content, base, &manifest_task));
+        block
+            .dependencies
+            .extend(claims::dependency_claims(content, base, &manifest_task));
         block.absences.extend(claims::absence_claims(content, base));
     }
     block.task = heading_task.or(task_line).or(first_mention);
@@ -264,28 +313,70 @@ fn fill(block: &mut Block, text: &str, scan: &Scan, lines: Range<usize>, is_task
 
 /// A fenced block introduced by a line that cites (the last non-blank line
 /// before it, or its info string) quotes that line's last citation.
-fn quote_fence(block: &mut Block, text: &str, scan: &Scan, fence: usize, line_citations: &[(usize, Vec<usize>)]) {
+fn quote_fence(
+    block: &mut Block,
+    text: &str,
+    scan: &Scan,
+    fence: usize,
+    line_citations: &[(usize, Vec<usize>)],
+) {
     let fence = &scan.fences[fence];
-    let info = fence.info.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+    let info = fence
+        .info
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
     if NOT_QUOTES.contains(&info.as_str()) {
         return;
     }
-    let body: Vec<String> = scan.lines[fence.body.start.min(scan.lines.len())..fence.body.end.min(scan.lines.len())]
+    let body: Vec<String> = scan.lines
+        [fence.body.start.min(scan.lines.len())..fence.body.end.min(scan.lines.len())]
         .iter()
         .filter(|l| !is_closing_fence(&text[l.span.clone()]))
         .map(|l| text[l.span.clone()].to_string())
         .collect();
-    let body_span = scan
+    let body_span = scan.lines.get(fence.body.start).map_or(0..0, |first| {
+        let last = scan
+            .lines
+            .get(fence.body.end.saturating_sub(1))
+            .unwrap_or(first);
+        first.span.start..last.span.end.max(first.span.start)
+    });
+    let open = &scan.lines[fence.open_line];
+    let from_info = claims::citations(
+        &fence.info,
+        open.span.start + (text[open.span.clone()].len() - fence.info.len()),
+    );
+    // `# src/a.py:40` as the block's first line names what it quotes.
+    let mut body = body;
+    let mut body_span = body_span;
+    let first_comment = scan
         .lines
         .get(fence.body.start)
-        .map_or(0..0, |first| {
-            let last = scan.lines.get(fence.body.end.saturating_sub(1)).unwrap_or(first);
-            first.span.start..last.span.end.max(first.span.start)
+        .filter(|_| fence.body.start < fence.body.end)
+        .and_then(|line| {
+            let content = &text[line.span.clone()];
+            let trimmed = content.trim_start();
+            let comment = ["#", "//", "--", "<!--", "/*"]
+                .iter()
+                .any(|c| trimmed.starts_with(c));
+            comment
+                .then(|| {
+                    claims::citations(content, line.span.start)
+                        .into_iter()
+                        .next()
+                })
+                .flatten()
+                .map(|c| (c, line.span.end))
         });
-    let open = &scan.lines[fence.open_line];
-    let from_info = claims::citations(&fence.info, open.span.start + (text[open.span.clone()].len() - fence.info.len()));
     let citation = if let Some(citation) = from_info.into_iter().next() {
         block.citations.push(citation);
+        Some(block.citations.len() - 1)
+    } else if let Some((citation, comment_end)) = first_comment {
+        block.citations.push(citation);
+        body.remove(0);
+        body_span.start = (comment_end + 1).min(body_span.end);
         Some(block.citations.len() - 1)
     } else {
         // The nearest non-blank line before the fence.
@@ -324,8 +415,16 @@ mod tests {
 
     #[test]
     fn block_file_names() {
-        assert!(is_block_file("BLOCKED.md") && is_block_file("docs/blocked.md") && is_block_file("run/TASK-7.blocked.md"));
-        assert!(!is_block_file("fix_mysql_blocked.md") && !is_block_file(".blocked.md") && !is_block_file("BLOCKED.txt"));
+        assert!(
+            is_block_file("BLOCKED.md")
+                && is_block_file("docs/blocked.md")
+                && is_block_file("run/TASK-7.blocked.md")
+        );
+        assert!(
+            !is_block_file("fix_mysql_blocked.md")
+                && !is_block_file(".blocked.md")
+                && !is_block_file("BLOCKED.txt")
+        );
     }
 
     #[test]
@@ -333,20 +432,39 @@ mod tests {
         let text = "# Blocked tasks\nintro cites src/a.py:1\n\n## TASK-007: timestamps\nsrc/rate.py:3 reads `x = 1`\n### details\nmore\n## Notes\nnot part of a block\n## TASK-012\nnothing cited\n";
         let f = parse(text, &[]);
         assert_eq!(f.blocks.len(), 2);
-        assert_eq!(f.blocks[0].task.as_ref().map(|t| t.0.as_str()), Some("TASK-007"));
+        assert_eq!(
+            f.blocks[0].task.as_ref().map(|t| t.0.as_str()),
+            Some("TASK-007")
+        );
         assert_eq!(f.blocks[0].citations.len(), 1);
         assert_eq!(f.blocks[0].quotes[0].lines, vec!["x = 1"]);
-        assert!(text[f.blocks[0].span.clone()].contains("more") && !text[f.blocks[0].span.clone()].contains("not part"));
-        assert_eq!(f.blocks[1].task.as_ref().map(|t| t.0.as_str()), Some("TASK-012"));
+        assert!(
+            text[f.blocks[0].span.clone()].contains("more")
+                && !text[f.blocks[0].span.clone()].contains("not part")
+        );
+        assert_eq!(
+            f.blocks[1].task.as_ref().map(|t| t.0.as_str()),
+            Some("TASK-012")
+        );
         assert!(f.blocks[1].citations.is_empty());
-        assert_eq!(f.loose.citations.len(), 1, "the intro's citation is still read");
+        assert_eq!(
+            f.loose.citations.len(),
+            1,
+            "the intro's citation is still read"
+        );
     }
 
     #[test]
     fn whole_file_and_empty_queue() {
-        let f = parse("# BLOCKED\n\n**Task**: TASK-3\nNeeds a decision on the API.\n", &[]);
+        let f = parse(
+            "# BLOCKED\n\n**Task**: TASK-3\nNeeds a decision on the API.\n",
+            &[],
+        );
         assert_eq!(f.blocks.len(), 1);
-        assert_eq!(f.blocks[0].task.as_ref().map(|t| t.0.as_str()), Some("TASK-3"));
+        assert_eq!(
+            f.blocks[0].task.as_ref().map(|t| t.0.as_str()),
+            Some("TASK-3")
+        );
         assert_eq!(&f.text[f.blocks[0].anchor.clone()], "# BLOCKED");
         let empty = "# BLOCKED TASKS\n\n## Currently blocked\n\n### No blocked tasks at this time\n\n```markdown\n### Task Name\n- **Blocker**: …\n```\n";
         assert!(parse(empty, &[]).blocks.is_empty());

@@ -1,5 +1,6 @@
 //! Built-in rules, one file each. See `registry.rs` for the list.
 
+pub mod blocks;
 pub mod changeset;
 pub mod declarative;
 pub mod python;
