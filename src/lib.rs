@@ -20,10 +20,12 @@ pub mod finding;
 pub mod hook;
 pub mod registry;
 pub mod report;
+pub mod routing;
 pub mod rule;
 pub mod rules;
 pub mod settings;
 pub mod source;
+pub mod triage;
 
 pub use error::Error;
 pub use finding::{Finding, Severity};

@@ -12,6 +12,7 @@ use std::ops::Range;
 use tree_sitter::Node;
 
 pub mod blocks;
+pub mod triage;
 
 /// Which stage of the engine runs a rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

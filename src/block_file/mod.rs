@@ -82,14 +82,8 @@ impl BlockFile {
     /// Reads `text`; `task_ids` are the manifest's (empty without one).
     pub fn parse(path: &str, text: Arc<str>, task_ids: &[String]) -> BlockFile {
         let scan = markdown::scan(&text);
-        let is_task = |id: &str| {
-            if task_ids.is_empty() {
-                claims::is_task_like(id)
-            } else {
-                task_ids.iter().any(|t| t == id)
-            }
-        };
-        let sections = sections(&text, &scan, &is_task);
+        let is_task = |id: &str| task_ids.iter().any(|t| t == id) || claims::is_task_like(id);
+        let sections = sections(&text, &scan, &is_task, task_ids);
         let mut blocks = Vec::new();
         let mut loose = empty_block(0..0, 0..0);
         match sections {
@@ -160,16 +154,22 @@ enum Sections {
     Headed(Vec<Range<usize>>),
 }
 
-fn sections(text: &str, scan: &Scan, is_task: &dyn Fn(&str) -> bool) -> Sections {
+fn sections(
+    text: &str,
+    scan: &Scan,
+    is_task: &dyn Fn(&str) -> bool,
+    manifest_ids: &[String],
+) -> Sections {
     let task_headings: Vec<(usize, u8)> = scan
         .lines
         .iter()
         .enumerate()
         .filter_map(|(i, line)| match &line.kind {
-            LineKind::Heading { level, text: range } => claims::task_id_pattern()
-                .find_iter(&text[range.clone()])
-                .any(|m| is_task(m.as_str()))
-                .then_some((i, *level)),
+            LineKind::Heading { level, text: range } => {
+                (!task_mentions(&text[range.clone()], 0, is_task, &[]).is_empty()
+                    || !task_mentions(&text[range.clone()], 0, is_task, manifest_ids).is_empty())
+                .then_some((i, *level))
+            }
             _ => None,
         })
         .collect();
@@ -260,11 +260,7 @@ fn fill(
             _ => continue,
         }
         // Task ids.
-        for m in claims::task_id_pattern().find_iter(content) {
-            if !is_task(m.as_str()) {
-                continue;
-            }
-            let found = (m.as_str().to_string(), base + m.start()..base + m.end());
+        for found in task_mentions(content, base, is_task, task_ids) {
             if matches!(line.kind, LineKind::Heading { .. })
                 && heading_task.is_none()
                 && index == lines.start
@@ -309,6 +305,40 @@ fn fill(
         block.absences.extend(claims::absence_claims(content, base));
     }
     block.task = heading_task.or(task_line).or(first_mention);
+}
+
+/// Task ids in `line`: the `TASK-007` form, and the manifest's ids
+/// written as words; in order, each once.
+fn task_mentions(
+    line: &str,
+    base: usize,
+    is_task: &dyn Fn(&str) -> bool,
+    manifest_ids: &[String],
+) -> Vec<(String, Range<usize>)> {
+    let mut out: Vec<(String, Range<usize>)> = claims::task_id_pattern()
+        .find_iter(line)
+        .filter(|m| is_task(m.as_str()))
+        .map(|m| (m.as_str().to_string(), base + m.start()..base + m.end()))
+        .collect();
+    for id in manifest_ids {
+        let bytes = line.as_bytes();
+        for (at, _) in line.match_indices(id.as_str()) {
+            let end = at + id.len();
+            let word = |i: usize| {
+                bytes
+                    .get(i)
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+            };
+            if (at > 0 && word(at - 1)) || word(end) {
+                continue;
+            }
+            if !out.iter().any(|(_, r)| r.start == base + at) {
+                out.push((id.clone(), base + at..base + end));
+            }
+        }
+    }
+    out.sort_by_key(|(_, r)| r.start);
+    out
 }
 
 /// A fenced block introduced by a line that cites (the last non-blank line
@@ -485,7 +515,19 @@ mod tests {
     fn manifest_ids_decide_the_tasks() {
         let text = "## Step-1 blocked on PEP-8\nsee FIX-2\n";
         assert!(parse(text, &["FIX-2"]).blocks.len() == 1);
-        let f = parse("## FIX-2\ntext\n## OTHER-9\nmore\n", &["FIX-2"]);
-        assert_eq!(f.blocks.len(), 1, "OTHER-9 is not a manifest task");
+        let f = parse(
+            "## FIX-2\ntext\n## OTHER-9\nmore\n## fix-rate-limiter\n",
+            &["FIX-2", "fix-rate-limiter"],
+        );
+        let tasks: Vec<&str> = f
+            .blocks
+            .iter()
+            .filter_map(|b| b.task.as_ref().map(|t| t.0.as_str()))
+            .collect();
+        assert_eq!(
+            tasks,
+            ["FIX-2", "OTHER-9", "fix-rate-limiter"],
+            "task-like ids and the manifest's own"
+        );
     }
 }

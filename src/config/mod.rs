@@ -11,6 +11,7 @@
 //! code 2.
 
 pub mod agent_config;
+pub mod agent_config_keys;
 pub mod errors;
 pub mod file;
 pub mod layout;

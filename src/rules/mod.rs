@@ -5,3 +5,4 @@ pub mod changeset;
 pub mod declarative;
 pub mod python;
 pub mod telemetry;
+pub mod triage;
