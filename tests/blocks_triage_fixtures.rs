@@ -40,7 +40,9 @@ fn expected(case: &Path) -> Vec<String> {
 }
 
 fn cases(rule: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rule);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rule);
     let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|_| panic!("rule `{rule}` has no fixtures/{rule}/"))
         .map(|e| e.unwrap().path())
@@ -97,12 +99,24 @@ fn run_triage(rule: &str, case: &Path) -> Vec<String> {
         ..Overrides::default()
     };
     let settings = resolve::settings(case, &overrides).unwrap();
-    let manifest = settings.manifest.clone().expect("a triage case has a manifest");
+    let manifest = settings
+        .manifest
+        .clone()
+        .expect("a triage case has a manifest");
     let agent_file = case.join("agent_config.yaml");
     let agent = agent_file.is_file().then(|| {
-        AgentConfig::parse(Path::new("agent_config.yaml"), std::fs::read_to_string(&agent_file).unwrap()).unwrap()
+        AgentConfig::parse(
+            Path::new("agent_config.yaml"),
+            std::fs::read_to_string(&agent_file).unwrap(),
+        )
+        .unwrap()
     });
-    let name = manifest.path.file_name().unwrap().to_string_lossy().into_owned();
+    let name = manifest
+        .path
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
     let result = triage::run(&triage::Inputs {
         manifest: &manifest,
         manifest_path: name,
@@ -135,12 +149,19 @@ fn block_and_triage_rule_fixtures() {
             let want = expected(&case);
             let got = run(id, &case);
             if got != want {
-                failures.push(format!("{}: expected {want:?}, got {got:?}", case.display()));
+                failures.push(format!(
+                    "{}: expected {want:?}, got {got:?}",
+                    case.display()
+                ));
             }
             ran += 1;
         }
     }
-    assert!(failures.is_empty(), "fixture failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "fixture failures:\n{}",
+        failures.join("\n")
+    );
     assert!(ran >= 30, "ran {ran} cases");
 }
 
@@ -153,9 +174,17 @@ fn task_rule_cases_match_across_formats() {
         if !id.starts_with("task-") {
             continue;
         }
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(id);
-        let json: Vec<String> = expected(&dir.join("json")).iter().map(|l| l.replace("task_manifest.json", "M")).collect();
-        let ts: Vec<String> = expected(&dir.join("ts")).iter().map(|l| l.replace("task_manifest.ts", "M")).collect();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(id);
+        let json: Vec<String> = expected(&dir.join("json"))
+            .iter()
+            .map(|l| l.replace("task_manifest.json", "M"))
+            .collect();
+        let ts: Vec<String> = expected(&dir.join("ts"))
+            .iter()
+            .map(|l| l.replace("task_manifest.ts", "M"))
+            .collect();
         assert_eq!(json, ts, "{id}");
         assert!(!json.is_empty(), "{id}: a case must flag something");
     }

@@ -286,9 +286,8 @@ fn between_words(text: &str) -> String {
 /// A code span that can be a quote: not a path or citation itself.
 fn is_quote_text(text: &str) -> bool {
     let t = text.trim();
-    !t.is_empty()
-        && !(looks_like_path(t) && !t.contains(char::is_whitespace))
-        && citations(t, 0).is_empty()
+    let a_path = looks_like_path(t) && !t.contains(char::is_whitespace);
+    !t.is_empty() && !a_path && citations(t, 0).is_empty()
 }
 
 /// Removes line-number prefixes an agent copied from a file viewer

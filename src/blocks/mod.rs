@@ -52,6 +52,10 @@ const SKIPPED_DIRS: &[&str] = &[
     "__pycache__",
 ];
 
+/// Folders whose dependency files are test data, not the project's
+/// (a test suite's sample projects declare what they like).
+const FIXTURE_DIRS: &[&str] = &["fixtures", "test_fixtures", "testdata", "test_data"];
+
 /// What the walk found.
 #[derive(Debug, Default)]
 pub struct Tree {
@@ -61,6 +65,8 @@ pub struct Tree {
     pub names: HashMap<String, Vec<String>>,
     /// Paths the walk could not read.
     pub unreadable: Vec<SkippedFile>,
+    /// Dependency files inside test-fixture folders, not read.
+    pub fixture_dependency_files: usize,
 }
 
 /// Walks `root` once (see the module docs).
@@ -96,7 +102,11 @@ pub fn walk(root: &Path) -> Tree {
             tree.block_files.push(rel.clone());
         }
         if let Some(kind) = DependencyFile::of(&rel) {
-            tree.dependency_files.push((rel.clone(), kind));
+            if rel.split('/').any(|part| FIXTURE_DIRS.contains(&part)) {
+                tree.fixture_dependency_files += 1;
+            } else {
+                tree.dependency_files.push((rel.clone(), kind));
+            }
         }
         let name = rel.rsplit('/').next().unwrap_or(&rel).to_string();
         tree.names.entry(name).or_default().push(rel);
@@ -211,6 +221,12 @@ pub fn run(inputs: &Inputs<'_>) -> Result<Report> {
             Ok(bytes) => deps.add_file(&rel, kind, &String::from_utf8_lossy(&bytes)),
             Err(why) => skip(&mut report, &rel, why),
         }
+    }
+    if tree.fixture_dependency_files > 0 {
+        report.notices.push(format!(
+            "{} dependency file(s) in test-fixture folders (fixtures/, testdata/, ...) were not read as the project's",
+            tree.fixture_dependency_files
+        ));
     }
     for problem in &deps.problems {
         report.notices.push(format!(

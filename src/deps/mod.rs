@@ -120,14 +120,34 @@ impl Declaration {
     pub fn states(&self, claimed: &str) -> bool {
         match &self.requirement {
             Requirement::Python(alternatives) => match parse_specifiers(claimed) {
-                Some(claimed) => alternatives
-                    .iter()
-                    .any(|declared| claimed.iter().all(|c| declared.iter().any(|d| d == c))),
+                Some(claimed) => alternatives.iter().any(|declared| {
+                    claimed
+                        .iter()
+                        .all(|c| declared.iter().any(|d| d == c || implies(d, c)))
+                }),
                 None => false,
             },
             Requirement::Text(text) => squash(text) == squash(claimed),
             _ => false,
         }
+    }
+}
+
+/// Whether the declared clause `d` alone guarantees the claimed bound `c`:
+/// `<1.27` guarantees `<2`, `>=3.8` guarantees `>=3.7`.
+fn implies(d: &pep440_rs::VersionSpecifier, c: &pep440_rs::VersionSpecifier) -> bool {
+    use pep440_rs::Operator::*;
+    let (dv, cv) = (d.version(), c.version());
+    match (d.operator(), c.operator()) {
+        (LessThan, LessThan) | (LessThanEqual, LessThanEqual) | (LessThan, LessThanEqual) => {
+            dv <= cv
+        }
+        (LessThanEqual, LessThan) => dv < cv,
+        (GreaterThan, GreaterThan)
+        | (GreaterThanEqual, GreaterThanEqual)
+        | (GreaterThan, GreaterThanEqual) => dv >= cv,
+        (GreaterThanEqual, GreaterThan) => dv > cv,
+        _ => false,
     }
 }
 
@@ -429,6 +449,8 @@ mod tests {
         assert!(range.states(">=1"));
         assert!(range.states("<2.0"));
         assert!(!range.states(">=2"));
+        assert!(range.states("<3"), "<2 guarantees <3");
+        assert!(range.states(">=0.9") && !range.states("<1.5"));
         let npm = d(Requirement::Text("^1.2.0".into()), "^1.2.0", Ecosystem::Npm);
         assert_eq!(npm.admits("1.3.0"), None, "npm ranges are not judged");
         let npm_exact = d(Requirement::Text("1.2.0".into()), "1.2.0", Ecosystem::Npm);

@@ -1,5 +1,6 @@
 //! `setup.cfg` (setuptools): `[options]` requirement lists and
-//! `python_requires`, and `[options.extras_require]`. Read as INI: a key's
+//! `python_requires`, `[options.extras_require]`, and the wheel metadata
+//! `[metadata] requires_dist` (`requires-dist`) some projects keep there. Read as INI: a key's
 //! value continues on the following indented lines.
 
 use super::{python_declaration, python_itself, Declaration};
@@ -27,7 +28,7 @@ pub fn read(file: &str, text: &str) -> Vec<Declaration> {
         } else {
             match trimmed.split_once(['=', ':']) {
                 Some((k, v)) => {
-                    key = k.trim().to_string();
+                    key = k.trim().replace('-', "_");
                     v.trim()
                 }
                 None => continue,
@@ -38,6 +39,8 @@ pub fn read(file: &str, text: &str) -> Vec<Declaration> {
         }
         let wanted = match section.as_str() {
             "options" => LIST_KEYS.contains(&key.as_str()) || key == "python_requires",
+            // Wheel metadata some projects keep in setup.cfg.
+            "metadata" => key == "requires_dist",
             "options.extras_require" => true,
             _ => false,
         };
@@ -56,6 +59,22 @@ pub fn read(file: &str, text: &str) -> Vec<Declaration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wheel_metadata_requires_dist() {
+        let text = "[metadata]\nlicense_file = LICENSE\nrequires-dist = \n\tcharset_normalizer>=2,<4\n\turllib3>=1.25.4,!=2.2.0,<3; python_version>=\"3.10\"\n\n[egg_info]\ntag_build = \n";
+        let got: Vec<(String, String, u32)> = read("setup.cfg", text)
+            .into_iter()
+            .map(|d| (d.name, d.written, d.line))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("charset_normalizer".into(), ">=2,<4".into(), 4),
+                ("urllib3".into(), ">=1.25.4,!=2.2.0,<3".into(), 5)
+            ]
+        );
+    }
 
     #[test]
     fn options_lists() {
