@@ -157,7 +157,7 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
 
 /// How wide human output to standard output wraps (see
 /// `human::wrap_width`).
-fn output_width(to_terminal: bool) -> Option<usize> {
+pub(crate) fn output_width(to_terminal: bool) -> Option<usize> {
     human::wrap_width(
         std::env::var("COLUMNS").ok().as_deref(),
         to_terminal,

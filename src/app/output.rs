@@ -34,7 +34,11 @@ pub fn check_flags(args: &ReportArgs) -> Result<()> {
 /// The report in the chosen format; `rules` are the SARIF run's rules.
 pub fn render(report: &Report, args: &ReportArgs, rules: Vec<&RuleMeta>) -> String {
     match args.format {
-        Format::Human => human::render(report, color(args)),
+        Format::Human => human::render(
+            report,
+            color(args),
+            super::output_width(args.output.is_none() && std::io::stdout().is_terminal()),
+        ),
         Format::Json => json::render(report),
         Format::Compact => compact::render(report),
         Format::Github => github::render(report),

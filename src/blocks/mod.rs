@@ -89,7 +89,8 @@ pub fn walk(root: &Path) -> Tree {
             Err(err) => {
                 tree.unreadable.push(SkippedFile {
                     path: err.to_string(),
-                    reason: "unreadable: the walk could not enter it".into(),
+                    reason: "unreadable",
+                    detail: "the walk could not enter it".into(),
                 });
                 continue;
             }
@@ -324,7 +325,8 @@ fn skip(report: &mut Report, path: &str, why: String) {
         .or_default() += 1;
     report.summary.skipped.push(SkippedFile {
         path: path.to_string(),
-        reason: why,
+        reason: key,
+        detail: why,
     });
 }
 
@@ -460,6 +462,7 @@ fn position(
         message: finding.message,
         help: finding.help,
         scope_lines: None,
+        related: Vec::new(),
         extra: BTreeMap::new(),
     })
 }

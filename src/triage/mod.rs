@@ -142,6 +142,7 @@ pub fn run(inputs: &Inputs<'_>) -> Triage {
             message: f.message,
             help: f.help,
             scope_lines: None,
+            related: Vec::new(),
             extra: BTreeMap::new(),
         });
     }
