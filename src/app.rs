@@ -16,6 +16,10 @@ use rayon::prelude::*;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
+pub mod blocks;
+mod output;
+pub mod triage;
+
 pub fn check(args: &CheckArgs) -> Result<i32> {
     let cwd = std::env::current_dir().map_err(|e| Error::io("read", ".", e))?;
     // Selecting the change (git, the critical path) does not depend on the
@@ -90,6 +94,8 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
         .map(|(file, result)| result.unwrap_or_else(|| checker.check(file)))
         .collect();
     let mut report = checker.report(&changes, results);
+    // Block files in the change are checked against the repository too.
+    blocks::add_to_check(&changes, &settings, &mut report)?;
     if !args.telemetry.is_empty() {
         let audit = run_audit(&args.telemetry, args.telemetry_format, None, &settings)?;
         let shown = (args.format == Format::Human && !args.statistics)
@@ -151,7 +157,7 @@ pub fn check(args: &CheckArgs) -> Result<i32> {
 
 /// How wide human output to standard output wraps (see
 /// `human::wrap_width`).
-fn output_width(to_terminal: bool) -> Option<usize> {
+pub(crate) fn output_width(to_terminal: bool) -> Option<usize> {
     human::wrap_width(
         std::env::var("COLUMNS").ok().as_deref(),
         to_terminal,
@@ -230,7 +236,7 @@ pub fn install_hook(args: &InstallHookArgs) -> Result<i32> {
     Ok(0)
 }
 
-fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
+pub(crate) fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
     match path {
         Some(path) => std::fs::write(path, text).map_err(|e| Error::io("write", path, e)),
         None => {

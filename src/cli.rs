@@ -47,6 +47,68 @@ pub enum Command {
     },
     /// Write a git pre-commit hook that runs `agentlint check --staged`.
     InstallHook(InstallHookArgs),
+    /// Check the block files an agent wrote (BLOCKED.md) against the repository.
+    Blocks(BlocksArgs),
+    /// Route each task of a manifest by the design's decision matrix and
+    /// check the agent config's safeguards, before a run.
+    Triage(TriageArgs),
+}
+
+/// Output flags `blocks` and `triage` share with `check`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Colour in human output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    /// `automationDetails.id` of the SARIF run (GitHub's analysis category).
+    #[arg(long, value_name = "CATEGORY")]
+    pub sarif_category: Option<String>,
+    /// Only run these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+    /// Do not run these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+    /// Read this configuration file (`agentlint.toml`, or a
+    /// `pyproject.toml` with `[tool.agentlint]`) instead of searching for one.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BlocksArgs {
+    /// Block files to check (default: every BLOCKED.md and *.blocked.md of
+    /// the repository, tracked or not).
+    #[arg(value_name = "BLOCKED.md")]
+    pub paths: Vec<PathBuf>,
+    /// The task manifest (JSON or TypeScript): block tasks are matched to it.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Exit with 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value = "warning", value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TriageArgs {
+    /// The task manifest (`task_manifest.json` or `task_manifest.ts`;
+    /// default: `manifest` of agentlint.toml).
+    #[arg(value_name = "MANIFEST")]
+    pub manifest: Option<PathBuf>,
+    /// The agent's `agent_config.yaml` (default: `agent-config` of
+    /// agentlint.toml, else `agent_config.yaml` beside the manifest).
+    #[arg(long, value_name = "FILE")]
+    pub agent_config: Option<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]
@@ -251,7 +313,8 @@ pub struct PolicyInputs {
     /// `pyproject.toml` with `[tool.agentlint]`) instead of searching for one.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// The task manifest (JSON): task targets, budgets and order.
+    /// The task manifest (JSON, or the design's TypeScript `task_manifest.ts`):
+    /// task targets, budgets and order.
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
     /// The agent's `agent_config.yaml`: forbidden patterns, workspace, shell

@@ -15,6 +15,8 @@ fn main() -> ExitCode {
         Command::Explain { rule, rules_dir } => app::explain(rule, rules_dir.as_deref()),
         Command::Init { path } => app::init(path),
         Command::InstallHook(args) => app::install_hook(args),
+        Command::Blocks(args) => app::blocks::run(args),
+        Command::Triage(args) => app::triage::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

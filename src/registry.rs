@@ -1,13 +1,20 @@
 //! The one list of built-in rules. Adding a rule adds one line here.
 
+use crate::rule::blocks::BlockRule;
+use crate::rule::triage::TriageRule;
 use crate::rule::{AstRule, ChangeRule, RuleMeta, TelemetryRule};
-use crate::rules::{changeset, python, telemetry};
+use crate::rules::{blocks, changeset, python, telemetry, triage};
 
 /// A registered rule, by the stage that runs it.
 pub enum Registered {
     Ast(&'static dyn AstRule),
     Change(&'static dyn ChangeRule),
     Telemetry(&'static dyn TelemetryRule),
+    /// Block files (`agentlint blocks`): their own stage, since they read
+    /// the repository a block cites rather than a change or telemetry.
+    Blocks(&'static dyn BlockRule),
+    /// The manifest and agent config before a run (`agentlint triage`).
+    Triage(&'static dyn TriageRule),
 }
 
 impl Registered {
@@ -16,6 +23,8 @@ impl Registered {
             Registered::Ast(rule) => rule.meta(),
             Registered::Change(rule) => rule.meta(),
             Registered::Telemetry(rule) => rule.meta(),
+            Registered::Blocks(rule) => rule.meta(),
+            Registered::Triage(rule) => rule.meta(),
         }
     }
 }
@@ -45,6 +54,24 @@ static RULES: &[Registered] = &[
     Registered::Telemetry(&telemetry::pacing_degradation::PacingDegradation),
     Registered::Telemetry(&telemetry::priority_drift::PriorityDrift),
     Registered::Telemetry(&telemetry::file_proximity_batching::FileProximityBatching),
+    Registered::Blocks(&blocks::block_uncited::BlockUncited),
+    Registered::Blocks(&blocks::block_phantom_file::BlockPhantomFile),
+    Registered::Blocks(&blocks::block_misquoted::BlockMisquoted),
+    Registered::Blocks(&blocks::block_phantom_dependency::BlockPhantomDependency),
+    Registered::Blocks(&blocks::block_unknown_task::BlockUnknownTask),
+    Registered::Blocks(&blocks::block_report_missing::BlockReportMissing),
+    Registered::Triage(&triage::task_vague_intent::TaskVagueIntent),
+    Registered::Triage(&triage::task_no_verification::TaskNoVerification),
+    Registered::Triage(&triage::task_human_owned::TaskHumanOwned),
+    Registered::Triage(&triage::task_unscoped_logging::TaskUnscopedLogging),
+    Registered::Triage(&triage::task_priority_collision::TaskPriorityCollision),
+    Registered::Triage(&triage::task_same_target::TaskSameTarget),
+    Registered::Triage(&triage::safeguard_priority_order::SafeguardPriorityOrder),
+    Registered::Triage(&triage::safeguard_anti_batching::SafeguardAntiBatching),
+    Registered::Triage(&triage::safeguard_checkpoint_interval::SafeguardCheckpointInterval),
+    Registered::Triage(&triage::safeguard_network_scope::SafeguardNetworkScope),
+    Registered::Triage(&triage::safeguard_shell_restrictions::SafeguardShellRestrictions),
+    Registered::Triage(&triage::safeguard_block_on_ambiguity::SafeguardBlockOnAmbiguity),
 ];
 
 pub fn all() -> &'static [Registered] {

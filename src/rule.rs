@@ -11,6 +11,9 @@ use crate::source::Source;
 use std::ops::Range;
 use tree_sitter::Node;
 
+pub mod blocks;
+pub mod triage;
+
 /// Which stage of the engine runs a rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -20,6 +23,10 @@ pub enum Scope {
     ChangeSet,
     /// A check over an agent's telemetry.
     Telemetry,
+    /// A check of the block files (`BLOCKED.md`) against the repository.
+    Blocks,
+    /// A check of the task manifest and agent config before a run.
+    Triage,
 }
 
 impl Scope {
@@ -28,6 +35,8 @@ impl Scope {
             Scope::Python => "python",
             Scope::ChangeSet => "change-set",
             Scope::Telemetry => "telemetry",
+            Scope::Blocks => "blocks",
+            Scope::Triage => "triage",
         }
     }
 }

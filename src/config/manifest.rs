@@ -186,8 +186,17 @@ impl Manifest {
         Manifest::parse(path, text)
     }
 
-    /// Validates manifest text; `path` is only used to name the file.
+    /// Validates manifest text; `path` names the file, and a `.ts` path is
+    /// read as TypeScript (see [`super::manifest_ts`]).
     pub fn parse(path: &Path, text: String) -> Result<Manifest> {
+        if super::manifest_ts::is_typescript(path) {
+            return super::manifest_ts::parse(path, text);
+        }
+        Manifest::parse_json(path, text)
+    }
+
+    /// Validates manifest text as JSON; `path` is only used to name the file.
+    pub fn parse_json(path: &Path, text: String) -> Result<Manifest> {
         let tasks = Parser {
             name: path.display().to_string(),
             text: &text,

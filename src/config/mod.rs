@@ -2,7 +2,7 @@
 //! should judge it, each typed and validated with spans for errors:
 //!
 //! - [`manifest`]: the task manifest (`--manifest`, JSON), the design's
-//!   `AgentTask` list;
+//!   `AgentTask` list, and [`manifest_ts`] for the design's `task_manifest.ts`;
 //! - [`agent_config`]: the agent's `agent_config.yaml` (`--agent-config`);
 //! - [`file`]: agentlint's own `agentlint.toml` / `[tool.agentlint]`.
 //!
@@ -11,10 +11,12 @@
 //! code 2.
 
 pub mod agent_config;
+pub mod agent_config_keys;
 pub mod errors;
 pub mod file;
 pub mod layout;
 pub mod manifest;
+pub mod manifest_ts;
 pub mod resolve;
 
 use crate::error::{Error, Result};
